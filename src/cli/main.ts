@@ -1,0 +1,36 @@
+import { keygen } from './keygen.js';
+import type { CliIo } from './io.js';
+import { serve } from './serve.js';
+import { token } from './token.js';
+
+const USAGE = 'usage: pubkeeper <serve|keygen|token> [flags]';
+
+/**
+ * Runs one command and returns its exit code. Any failure before serving (bad flag, unknown
+ * command, missing key, unreadable config) is one line on stderr and exit 2.
+ */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...args] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        return await serve(args, io);
+      case 'keygen':
+        return keygen(args, io);
+      case 'token':
+        return token(args, io);
+      case undefined:
+      case '--help':
+      case '-h':
+        io.stderr(`${USAGE}\n`);
+        return command === undefined ? 2 : 0;
+      default:
+        io.stderr(`pubkeeper: unknown command "${command}"; ${USAGE}\n`);
+        return 2;
+    }
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    io.stderr(`pubkeeper ${command}: ${message.split('\n', 1)[0]}\n`);
+    return 2;
+  }
+}

@@ -1,0 +1,41 @@
+import { pino } from 'pino';
+import { loadConfig } from '../config/load.js';
+import { CONFIG_KEYS, flagName, type ConfigKey } from '../config/schema.js';
+import { startServer } from '../server/start.js';
+import { parseFlags } from './flags.js';
+import type { CliIo } from './io.js';
+
+/** pino paths that may carry a token; belt and braces, since we never log one on purpose. */
+export const REDACT_PATHS = ['token', '*.token', 'req.headers.authorization', 'headers.authorization', 'url', '*.url'];
+
+const SERVE_OPTIONS = Object.fromEntries([
+  ['config', { type: 'string' as const }],
+  ...CONFIG_KEYS.map((key) => [flagName(key), { type: 'string' as const }]),
+]);
+
+/** `pubkeeper serve`: runs until SIGTERM/SIGINT, then drains and resolves with exit code 0. */
+export async function serve(args: string[], io: CliIo): Promise<number> {
+  const values = parseFlags(args, SERVE_OPTIONS);
+  const flags: Partial<Record<ConfigKey, string>> = {};
+  for (const key of CONFIG_KEYS) {
+    const value = values[flagName(key)];
+    if (typeof value === 'string') flags[key] = value;
+  }
+  const file = typeof values.config === 'string' ? values.config : io.env.PUBKEEPER_CONFIG;
+  const config = loadConfig({ file, env: io.env, flags });
+  const logger = pino({ level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
+  const { server } = await startServer({ config, logger });
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      logger.info({ signal }, 'shutdown requested');
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      resolve();
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+  await server.drain();
+  logger.flush();
+  return 0;
+}

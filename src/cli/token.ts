@@ -1,0 +1,47 @@
+import { parseTtl, signToken } from '../core/auth/signToken.js';
+import { loadKeyDir, pickSigningKey } from '../server/keyFiles.js';
+import { parseFlags, UsageError } from './flags.js';
+import type { CliIo } from './io.js';
+import { parseAlg } from './keygen.js';
+
+/**
+ * `pubkeeper token --sub NAME [--right R]... [--ttl 30d] [--jti ID]`: one signed JWT on stdout and
+ * nothing else there. A right that starts with `{` is read as a JSON object right.
+ */
+export function token(args: string[], io: CliIo): number {
+  const values = parseFlags(args, {
+    keys: { type: 'string' },
+    sub: { type: 'string' },
+    right: { type: 'string', multiple: true },
+    ttl: { type: 'string' },
+    jti: { type: 'string' },
+    alg: { type: 'string' },
+    issuer: { type: 'string' },
+    audience: { type: 'string' },
+  });
+  const sub = values.sub;
+  if (typeof sub !== 'string') throw new UsageError('missing --sub NAME');
+  const rights = ((values.right as string[] | undefined) ?? []).map(parseRight);
+  const dir = (values.keys as string | undefined) ?? io.env.PUBKEEPER_KEYS ?? './keys';
+  const alg = typeof values.alg === 'string' ? parseAlg(values.alg) : undefined;
+  const key = pickSigningKey(loadKeyDir(dir).signing, alg);
+  const jwt = signToken(key, {
+    sub,
+    rights,
+    ttlSeconds: typeof values.ttl === 'string' ? parseTtl(values.ttl) : undefined,
+    jti: values.jti as string | undefined,
+    issuer: (values.issuer as string | undefined) ?? io.env.PUBKEEPER_ISSUER ?? 'pubkeeper',
+    audience: (values.audience as string | undefined) ?? io.env.PUBKEEPER_AUDIENCE ?? 'pubkeeper',
+  });
+  io.stdout(`${jwt}\n`);
+  return 0;
+}
+
+function parseRight(text: string): unknown {
+  if (!text.trimStart().startsWith('{')) return text;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new UsageError(`right ${text} is not valid JSON`);
+  }
+}

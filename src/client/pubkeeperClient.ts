@@ -1,0 +1,187 @@
+import { EventEmitter } from 'node:events';
+import WebSocket from 'ws';
+import { Packet } from '../protocol/pubkeeper/packets.js';
+import type { Brewer } from '../protocol/pubkeeper/packets.js';
+
+export const JSON_SUBPROTOCOL = 'pubkeeper.n.io';
+
+/** An ERROR the server answered to one of this client's requests. */
+export class PubkeeperRequestError extends Error {
+  override readonly name = 'PubkeeperRequestError';
+  constructor(readonly messages: string[]) {
+    super(messages.join('; '));
+  }
+}
+
+export interface BrewerEventArgs {
+  topic: string;
+  brewer: Brewer;
+}
+
+export interface ClientEvents {
+  notify: [BrewerEventArgs];
+  removed: [BrewerEventArgs];
+  /** An ERROR no pending request claimed. */
+  serverError: [string];
+  /** Every decoded frame, in order: `[packet, payload]`. */
+  frame: [[number, Record<string, unknown>]];
+  close: [number, string];
+}
+
+export interface ConnectOptions {
+  /** Offer `pubkeeper.n.io` (default true). */
+  legacySubprotocol?: boolean;
+  /** Extra `ws` options (headers, handshake timeout). */
+  ws?: WebSocket.ClientOptions;
+}
+
+interface Pending {
+  errors: string[];
+  settle: (errors: string[], authenticated: boolean) => void;
+}
+
+/**
+ * A client for the /ws JSON dialect. The dialect has no acknowledgements, but the server answers
+ * a session's packets in order and answers every AUTHENTICATE; so each request is followed by an
+ * AUTHENTICATE with the current token, whose AUTHENTICATED marks the request done, and any ERROR
+ * that arrived before it belongs to the request.
+ */
+export class PubkeeperClient extends EventEmitter<ClientEvents> {
+  private token: string | undefined;
+  private readonly pending: Pending[] = [];
+  private closedInfo: { code: number; reason: string } | undefined;
+
+  private constructor(readonly socket: WebSocket) {
+    super();
+    socket.on('message', (data, isBinary) => {
+      if (!isBinary) this.onFrame(data.toString());
+    });
+    socket.on('close', (code, reason) => {
+      this.closedInfo = { code, reason: reason.toString() };
+      for (const p of this.pending.splice(0)) p.settle([`connection closed (${code})`], false);
+      this.emit('close', code, reason.toString());
+    });
+    // Errors surface as 'close'; without a listener ws would throw.
+    socket.on('error', () => undefined);
+  }
+
+  static connect(url: string, options: ConnectOptions = {}): Promise<PubkeeperClient> {
+    const protocols = options.legacySubprotocol === false ? [] : [JSON_SUBPROTOCOL];
+    const socket = new WebSocket(url, protocols, options.ws);
+    return new Promise((resolve, reject) => {
+      socket.once('open', () => resolve(new PubkeeperClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  get closed(): { code: number; reason: string } | undefined {
+    return this.closedInfo;
+  }
+
+  /** Resolves with the server's `authenticated`; rejects with the ERROR text if the token was refused. */
+  async authenticate(token: string): Promise<boolean> {
+    const result = await this.request(Packet.AUTHENTICATE, { token }, false);
+    this.token = token;
+    return result;
+  }
+
+  async registerBrewer(topic: string, brewer: Brewer): Promise<void> {
+    await this.request(Packet.BREWER_REGISTER, { topic, brewer });
+  }
+
+  async unregisterBrewer(topic: string, brewer: Brewer | string): Promise<void> {
+    await this.request(Packet.BREWER_UNREGISTER, { topic, brewer });
+  }
+
+  /** Resolves once the snapshot's notifications have arrived (they are emitted before). */
+  async subscribe(topic: string): Promise<void> {
+    await this.request(Packet.SUBSCRIBE, { topic });
+  }
+
+  async unsubscribe(topic: string): Promise<void> {
+    await this.request(Packet.UNSUBSCRIBE, { topic });
+  }
+
+  /** Waits until the server has processed everything sent before. */
+  async sync(): Promise<void> {
+    await this.barrier();
+  }
+
+  /** Sends a frame as is (tests use it for input the typed methods refuse to produce). */
+  sendRaw(frame: string | Buffer): void {
+    this.socket.send(frame);
+  }
+
+  send(packet: number, payload: object): void {
+    this.socket.send(JSON.stringify([packet, payload]));
+  }
+
+  close(code = 1000): Promise<void> {
+    if (this.closedInfo) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.once('close', () => resolve());
+      this.socket.close(code);
+    });
+  }
+
+  private async request(packet: number, payload: object, needsBarrier = true): Promise<boolean> {
+    if (!needsBarrier) {
+      // AUTHENTICATE is its own barrier.
+      const done = this.expectAuthenticated();
+      this.send(packet, payload);
+      return done;
+    }
+    this.send(packet, payload);
+    return this.barrier();
+  }
+
+  private barrier(): Promise<boolean> {
+    if (this.token === undefined) throw new Error('authenticate first');
+    const done = this.expectAuthenticated();
+    this.send(Packet.AUTHENTICATE, { token: this.token });
+    return done;
+  }
+
+  private expectAuthenticated(): Promise<boolean> {
+    if (this.closedInfo) return Promise.reject(new PubkeeperRequestError([`connection closed (${this.closedInfo.code})`]));
+    return new Promise((resolve, reject) => {
+      this.pending.push({
+        errors: [],
+        settle: (errors, authenticated) =>
+          errors.length > 0 ? reject(new PubkeeperRequestError(errors)) : resolve(authenticated),
+      });
+    });
+  }
+
+  private onFrame(text: string): void {
+    let frame: unknown;
+    try {
+      frame = JSON.parse(text);
+    } catch {
+      return;
+    }
+    if (!Array.isArray(frame) || frame.length !== 2) return;
+    const [packet, payload] = frame as [number, Record<string, unknown>];
+    this.emit('frame', [packet, payload]);
+    switch (packet) {
+      case Packet.AUTHENTICATED: {
+        const head = this.pending.shift();
+        head?.settle(head.errors, payload.authenticated === true);
+        return;
+      }
+      case Packet.ERROR: {
+        const message = String(payload.message);
+        const head = this.pending[0];
+        if (head) head.errors.push(message);
+        else this.emit('serverError', message);
+        return;
+      }
+      case Packet.BREWER_NOTIFY:
+        this.emit('notify', payload as unknown as BrewerEventArgs);
+        return;
+      case Packet.BREWER_REMOVED:
+        this.emit('removed', payload as unknown as BrewerEventArgs);
+        return;
+    }
+  }
+}

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().min(0);
+
+/**
+ * The only place defaults exist (STYLE §3). Names carry their unit. Every key is also a flag
+ * (`--kebab-case`) and an env var (`PUBKEEPER_UPPER_SNAKE`).
+ */
+export const configSchema = z
+  .object({
+    host: z.string().min(1).default('0.0.0.0').describe('Address to listen on'),
+    port: port.default(9898).describe('Port to listen on; 0 picks a free one'),
+    keys: z.string().min(1).default('./keys').describe('Key directory; dev keys are generated here when empty'),
+    logLevel: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info')
+      .describe('pino log level'),
+    authTimeoutMs: positiveInt.default(10000).describe('/ws session not authenticated by then: close 4001'),
+    maxAuthFailures: positiveInt.default(3).describe('Refused tokens before an unauthenticated /ws session closes 4001'),
+    pingIntervalMs: positiveInt.default(15000).describe('WebSocket ping interval'),
+    maxMissedPongs: positiveInt.default(2).describe('Missed pongs before a session is terminated'),
+    maxFrameBytes: positiveInt.default(1048576).describe('Largest inbound frame; larger closes 1009'),
+    maxUnsentBytes: positiveInt.default(8388608).describe('Unsent output per session; more closes 1008 "Slow consumer."'),
+    maxErrorsPer10s: positiveInt.default(100).describe('ERRORs per session per 10 s; more closes 1008'),
+    maxBrewersPerSession: positiveInt.default(10000).describe('Brewer registrations per session ("Limit exceeded")'),
+    maxSubscriptionsPerSession: positiveInt.default(1000).describe('Subscriptions per session ("Limit exceeded")'),
+    maxTokenBytes: positiveInt.default(8192).describe('Largest accepted token'),
+    inventoryBatchMs: positiveInt.default(1000).describe('PCP inventory_update batching interval'),
+    issuer: z.string().min(1).default('pubkeeper').describe('Required token `iss`'),
+    audience: z.string().min(1).default('pubkeeper').describe('Required token `aud`'),
+    drainTimeoutMs: nonNegativeInt.default(4000).describe('Longest wait for sessions to close on SIGTERM'),
+  })
+  .strict();
+
+export type Config = Readonly<z.infer<typeof configSchema>>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type ConfigKey = keyof z.infer<typeof configSchema>;
+
+export const CONFIG_KEYS = Object.keys(configSchema.shape) as ConfigKey[];
+
+// Word boundaries of a camelCase key: before a capital or a run of digits (`maxErrorsPer10s`).
+const WORD_BOUNDARY = /([a-z])(?=[A-Z0-9])/g;
+
+/** `maxErrorsPer10s` → `max-errors-per-10s` */
+export function flagName(key: ConfigKey): string {
+  return key.replace(WORD_BOUNDARY, '$1-').toLowerCase();
+}
+
+/** `maxErrorsPer10s` → `PUBKEEPER_MAX_ERRORS_PER_10S` */
+export function envName(key: ConfigKey): string {
+  return `PUBKEEPER_${key.replace(WORD_BOUNDARY, '$1_').toUpperCase()}`;
+}

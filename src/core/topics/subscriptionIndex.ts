@@ -1,0 +1,162 @@
+import { MULTI_WILDCARD, SINGLE_WILDCARD } from '../../protocol/topic.js';
+import type { Pattern } from './pattern.js';
+
+/** One trie node: the pattern prefix spelled by the path from the root. */
+interface Node<T> {
+  /** Identifies the node in the per-call memo of `forEachMatch`. */
+  readonly id: number;
+  readonly parent: Node<T> | undefined;
+  /** The segment on the edge from the parent, used to unlink the node when it empties. */
+  readonly segment: string;
+  literals: Map<string, Node<T>> | undefined;
+  single: Node<T> | undefined;
+  multi: Node<T> | undefined;
+  /** Values whose pattern ends exactly here. */
+  values: Set<T> | undefined;
+}
+
+/**
+ * Subscriptions indexed by pattern, so that a publish walks only the trie paths its topic can
+ * match instead of scanning every subscription.
+ *
+ * An entry is a (pattern, value) pair, keyed by the pattern's normalized segments: adding the
+ * same pair twice stores it once, and `a.**.*` and `a.*.**` are the same pattern. One value may
+ * be stored under several patterns. `forEachMatch` visits each stored entry whose pattern
+ * matches exactly once, so a value stored under two matching patterns is visited twice: the
+ * caller, which knows what a value means (a session, a subscription), dedupes if it needs to.
+ *
+ * The visitor may add and remove entries (a slow consumer can be closed mid-publish): values
+ * are kept in Sets, so a removed value that was not reached yet is not visited.
+ */
+export class SubscriptionIndex<T> {
+  private nextId = 0;
+  private readonly root: Node<T> = this.createNode(undefined, '');
+  private entries = 0;
+  private nodes = 1;
+
+  /** Number of stored (pattern, value) entries. */
+  get size(): number {
+    return this.entries;
+  }
+
+  /** Number of trie nodes, root included: shows that `remove` prunes (tests, metrics). */
+  get nodeCount(): number {
+    return this.nodes;
+  }
+
+  /** Stores the entry; returns false when it was already stored. */
+  add(pattern: Pattern, value: T): boolean {
+    let node = this.root;
+    for (const segment of pattern.segments) node = this.childOrCreate(node, segment);
+    node.values ??= new Set();
+    if (node.values.has(value)) return false;
+    node.values.add(value);
+    this.entries++;
+    return true;
+  }
+
+  /** Removes the entry and every node left without values or children; false if absent. */
+  remove(pattern: Pattern, value: T): boolean {
+    let node: Node<T> | undefined = this.root;
+    for (const segment of pattern.segments) {
+      node = childOf(node, segment);
+      if (node === undefined) return false;
+    }
+    if (node.values === undefined || !node.values.delete(value)) return false;
+    this.entries--;
+    if (node.values.size === 0) node.values = undefined;
+    this.prune(node);
+    return true;
+  }
+
+  /**
+   * Visits the value of every entry whose pattern matches `topic`, once per entry.
+   *
+   * A `**` followed by more segments can reach the same node at the same topic position along
+   * several paths (`**.a.**` on `a.a`), which both repeats visits and, unchecked, multiplies
+   * the work exponentially. Only then a Set of (node, position) pairs is allocated; literal,
+   * `*` and trailing-`**` patterns walk allocation-free.
+   */
+  forEachMatch(topic: readonly string[], visit: (value: T) => void): void {
+    this.walk(this.root, topic, 0, visit, undefined);
+  }
+
+  private walk(
+    node: Node<T>,
+    topic: readonly string[],
+    j: number,
+    visit: (value: T) => void,
+    memo: Set<number> | undefined,
+  ): void {
+    if (memo !== undefined) {
+      const key = node.id * (topic.length + 1) + j;
+      if (memo.has(key)) return;
+      memo.add(key);
+    }
+    if (j === topic.length) {
+      if (node.values !== undefined) for (const value of node.values) visit(value);
+    } else {
+      const segment = topic[j];
+      const literal = segment === undefined ? undefined : node.literals?.get(segment);
+      if (literal !== undefined) this.walk(literal, topic, j + 1, visit, memo);
+      if (node.single !== undefined) this.walk(node.single, topic, j + 1, visit, memo);
+    }
+    const multi = node.multi;
+    if (multi === undefined) return;
+    if (isLeaf(multi) || j === topic.length) {
+      // A trailing `**` takes all that is left; it is entered once, at the end of the topic.
+      this.walk(multi, topic, topic.length, visit, memo);
+      return;
+    }
+    const shared = memo;
+    for (let k = j; k <= topic.length; k++) this.walk(multi, topic, k, visit, shared);
+  }
+
+  private createNode(parent: Node<T> | undefined, segment: string): Node<T> {
+    return {
+      id: this.nextId++,
+      parent,
+      segment,
+      literals: undefined,
+      single: undefined,
+      multi: undefined,
+      values: undefined,
+    };
+  }
+
+  private childOrCreate(node: Node<T>, segment: string): Node<T> {
+    const existing = childOf(node, segment);
+    if (existing !== undefined) return existing;
+    const child = this.createNode(node, segment);
+    this.nodes++;
+    if (segment === SINGLE_WILDCARD) node.single = child;
+    else if (segment === MULTI_WILDCARD) node.multi = child;
+    else (node.literals ??= new Map()).set(segment, child);
+    return child;
+  }
+
+  private prune(from: Node<T>): void {
+    let node = from;
+    while (node.parent !== undefined && node.values === undefined && isLeaf(node)) {
+      const parent: Node<T> = node.parent;
+      if (node.segment === SINGLE_WILDCARD) parent.single = undefined;
+      else if (node.segment === MULTI_WILDCARD) parent.multi = undefined;
+      else {
+        parent.literals?.delete(node.segment);
+        if (parent.literals?.size === 0) parent.literals = undefined;
+      }
+      this.nodes--;
+      node = parent;
+    }
+  }
+}
+
+function childOf<T>(node: Node<T>, segment: string): Node<T> | undefined {
+  if (segment === SINGLE_WILDCARD) return node.single;
+  if (segment === MULTI_WILDCARD) return node.multi;
+  return node.literals?.get(segment);
+}
+
+function isLeaf<T>(node: Node<T>): boolean {
+  return node.literals === undefined && node.single === undefined && node.multi === undefined;
+}

@@ -1,0 +1,145 @@
+import { MULTI_WILDCARD, SINGLE_WILDCARD } from '../../protocol/topic.js';
+import type { Pattern } from './pattern.js';
+
+interface Node {
+  readonly id: number;
+  readonly parent: Node | undefined;
+  readonly segment: string;
+  children: Map<string, Node> | undefined;
+  /** Set when a stored topic ends here. */
+  topic: string | undefined;
+}
+
+/**
+ * The literal topics that currently have a brewer, as a trie over segments, so that a new
+ * subscription's snapshot walks only the topics its pattern can reach.
+ *
+ * The index holds each topic once: counting the brewers of a topic is the registry's job, which
+ * adds a topic with its first brewer and removes it with its last. The visitor of
+ * `forEachMatching` must not add or remove topics.
+ */
+export class TopicIndex {
+  private nextId = 0;
+  private readonly root: Node = this.createNode(undefined, '');
+  private readonly topics = new Map<string, Node>();
+
+  get size(): number {
+    return this.topics.size;
+  }
+
+  has(topic: string): boolean {
+    return this.topics.has(topic);
+  }
+
+  /** Stores the topic; false when it was already stored. `segments` is `topic` split on '.'. */
+  add(topic: string, segments: readonly string[]): boolean {
+    if (this.topics.has(topic)) return false;
+    let node = this.root;
+    for (const segment of segments) {
+      let child = node.children?.get(segment);
+      if (child === undefined) {
+        child = this.createNode(node, segment);
+        (node.children ??= new Map()).set(segment, child);
+      }
+      node = child;
+    }
+    node.topic = topic;
+    this.topics.set(topic, node);
+    return true;
+  }
+
+  /** Removes the topic and prunes the nodes it alone used; false when it was not stored. */
+  remove(topic: string, _segments?: readonly string[]): boolean {
+    // The map already knows the end node, so the segments are not needed to find it.
+    const end = this.topics.get(topic);
+    if (end === undefined) return false;
+    this.topics.delete(topic);
+    end.topic = undefined;
+    let node = end;
+    while (node.parent !== undefined && node.topic === undefined && node.children === undefined) {
+      const parent: Node = node.parent;
+      parent.children?.delete(node.segment);
+      if (parent.children?.size === 0) parent.children = undefined;
+      node = parent;
+    }
+    return true;
+  }
+
+  /**
+   * Visits every stored topic that `pattern` matches, once each. A literal pattern is one map
+   * lookup. A `**` followed by more segments can reach one node at one pattern position along
+   * several paths, so only then a Set of (node, position) pairs is allocated to skip repeats.
+   */
+  forEachMatching(pattern: Pattern, visit: (topic: string) => void): void {
+    if (pattern.literal) {
+      const topic = pattern.segments.join('.');
+      if (this.topics.has(topic)) visit(topic);
+      return;
+    }
+    this.walk(this.root, pattern.segments, 0, visit, undefined);
+  }
+
+  private walk(
+    node: Node,
+    p: readonly string[],
+    i: number,
+    visit: (topic: string) => void,
+    memo: Set<number> | undefined,
+  ): void {
+    if (memo !== undefined) {
+      const key = node.id * (p.length + 1) + i;
+      if (memo.has(key)) return;
+      memo.add(key);
+    }
+    if (i === p.length) {
+      if (node.topic !== undefined) visit(node.topic);
+      return;
+    }
+    const segment = p[i];
+    if (segment === MULTI_WILDCARD) {
+      if (i === p.length - 1) {
+        this.visitSubtree(node, p, i, visit, memo);
+        return;
+      }
+      const shared = memo;
+      this.walk(node, p, i + 1, visit, shared); // `**` matches nothing more
+      if (node.children !== undefined) {
+        for (const child of node.children.values()) this.walk(child, p, i, visit, shared);
+      }
+    } else if (segment === SINGLE_WILDCARD) {
+      if (node.children === undefined) return;
+      for (const child of node.children.values()) this.walk(child, p, i + 1, visit, memo);
+    } else if (segment !== undefined) {
+      const child = node.children?.get(segment);
+      if (child !== undefined) this.walk(child, p, i + 1, visit, memo);
+    }
+  }
+
+  /**
+   * A trailing `**` (at pattern position `i`) takes every topic under `node`. With a memo, each
+   * node of the subtree is marked as reached at `i`, so a later walk reaching a descendant at
+   * `i` stops there instead of visiting its topics again.
+   */
+  private visitSubtree(
+    node: Node,
+    p: readonly string[],
+    i: number,
+    visit: (topic: string) => void,
+    memo: Set<number> | undefined,
+  ): void {
+    if (node.topic !== undefined) visit(node.topic);
+    if (node.children === undefined) return;
+    for (const child of node.children.values()) {
+      if (memo !== undefined) {
+        const key = child.id * (p.length + 1) + i;
+        if (memo.has(key)) continue;
+        memo.add(key);
+      }
+      this.visitSubtree(child, p, i, visit, memo);
+    }
+  }
+
+  private createNode(parent: Node | undefined, segment: string): Node {
+    return { id: this.nextId++, parent, segment, children: undefined, topic: undefined };
+  }
+}

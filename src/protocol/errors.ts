@@ -1,0 +1,56 @@
+import { CloseCode } from './closeCodes.js';
+
+/**
+ * The one list of error codes. The code names are API (logs, metric labels, the SDK's typed
+ * error); `text` is the wire prefix of CONTRACT §4 that every dialect puts first in its message.
+ * `close` is set when the error ends the session, with the close code of CONTRACT §6.
+ */
+export const ERROR_CODES = {
+  UNAUTHENTICATED: { text: 'Unauthenticated Request' },
+  LACK_PERMISSIONS: { text: 'Lack Permissions for Request' },
+  DECODE_FAILED: { text: 'Could not decode message' },
+  UNKNOWN_PACKET: { text: 'Unknown packet' },
+  INVALID_PAYLOAD: { text: 'Invalid payload' },
+  LIMIT_EXCEEDED: { text: 'Limit exceeded' },
+  AUTH_TIMEOUT: { text: 'Not authenticated in time', close: CloseCode.AUTH_TIMEOUT },
+  AUTH_FAILED_TOO_OFTEN: { text: 'Too many failed authentications', close: CloseCode.AUTH_TIMEOUT },
+  TOKEN_EXPIRED: { text: 'Token expired', close: CloseCode.TOKEN_EXPIRED },
+  FRAME_TOO_LARGE: { text: 'Frame too large', close: CloseCode.TOO_BIG },
+  SLOW_CONSUMER: { text: 'Slow consumer', close: CloseCode.POLICY },
+  ERROR_FLOOD: { text: 'Too many errors', close: CloseCode.POLICY },
+  INTERNAL: { text: 'Internal error' },
+} as const satisfies Record<string, { text: string; close?: number }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The one error class: a code from the list plus detail we wrote ourselves. */
+export class PubkeeperError extends Error {
+  readonly code: ErrorCode;
+  readonly detail: string | undefined;
+
+  constructor(code: ErrorCode, detail?: string, options?: { cause?: unknown }) {
+    super(wireText(code, detail), options);
+    this.name = 'PubkeeperError';
+    this.code = code;
+    this.detail = detail;
+  }
+}
+
+/** "Invalid payload: topic must be a string" — prefix, then our own detail. */
+export function wireText(code: ErrorCode, detail?: string): string {
+  const prefix = ERROR_CODES[code].text;
+  return detail ? `${prefix}: ${detail}` : prefix;
+}
+
+export function isPubkeeperError(value: unknown): value is PubkeeperError {
+  return value instanceof PubkeeperError;
+}
+
+/** Result type for validators on the message path: they return errors instead of throwing. */
+export type Result<T> = { ok: true; value: T } | { ok: false; error: PubkeeperError };
+
+export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+export const fail = (code: ErrorCode, detail?: string): Result<never> => ({
+  ok: false,
+  error: new PubkeeperError(code, detail),
+});

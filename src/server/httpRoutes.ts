@@ -1,0 +1,29 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Hub } from '../core/hub.js';
+import { renderMetrics } from './metrics.js';
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Plain HTTP: /healthz, /metrics; WebSocket paths without an upgrade get 426. */
+export function handleHttp(req: IncomingMessage, res: ServerResponse, hub: Hub, draining: boolean): void {
+  const path = (req.url ?? '/').split('?', 1)[0];
+  if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'method not allowed' });
+  switch (path) {
+    case '/healthz':
+      return draining ? json(res, 503, { status: 'draining' }) : json(res, 200, { status: 'ok' });
+    case '/metrics': {
+      const text = renderMetrics(hub);
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+      return;
+    }
+    case '/ws':
+      return json(res, 426, { error: 'WebSocket upgrade required' });
+    default:
+      return json(res, 404, { error: 'not found' });
+  }
+}

@@ -1,0 +1,38 @@
+import type { WebSocket } from 'ws';
+
+/**
+ * WebSocket ping/pong liveness for every socket of one server, on one unref'd interval: a socket
+ * that missed `maxMissed` pongs in a row is terminated, and its 'close' cleans the session up
+ * exactly like any other close.
+ */
+export class Liveness {
+  private readonly missed = new Map<WebSocket, number>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(intervalMs: number, private readonly maxMissed: number) {
+    this.timer = setInterval(() => this.tick(), intervalMs);
+    this.timer.unref();
+  }
+
+  watch(ws: WebSocket): void {
+    this.missed.set(ws, 0);
+    ws.on('pong', () => this.missed.set(ws, 0));
+    ws.once('close', () => this.missed.delete(ws));
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private tick(): void {
+    for (const [ws, missed] of this.missed) {
+      if (missed >= this.maxMissed) {
+        this.missed.delete(ws);
+        ws.terminate();
+        continue;
+      }
+      this.missed.set(ws, missed + 1);
+      ws.ping();
+    }
+  }
+}

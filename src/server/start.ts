@@ -1,0 +1,35 @@
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../core/logger.js';
+import type { Config } from '../config/schema.js';
+import { ensureDevKeys, loadKeyDir } from './keyFiles.js';
+import { PubkeeperServer } from './pubkeeperServer.js';
+
+export interface StartOptions {
+  config: Config;
+  logger: Logger;
+}
+
+export interface StartedServer {
+  server: PubkeeperServer;
+  address: AddressInfo;
+}
+
+/**
+ * Loads (or, when the directory has none, generates) the keys, listens, and logs the line that
+ * carries the real port.
+ */
+export async function startServer({ config, logger }: StartOptions): Promise<StartedServer> {
+  const dev = ensureDevKeys(config.keys);
+  if (dev.created) {
+    logger.warn({ dir: config.keys, files: dev.files }, 'no key found: generated a development key pair (not for production)');
+  }
+  const keys = loadKeyDir(config.keys);
+  const server = new PubkeeperServer({ config, logger, keyring: { keys: keys.verification } });
+  const address = await server.listen();
+  logger.info(
+    { host: address.address, port: address.port, keys: keys.verification.map((k) => `${k.kid} (${k.alg})`) },
+    `listening on ${address.address}:${address.port}`,
+  );
+  logger.info(`mint a token with: npx pubkeeper token --keys ${config.keys} --sub NAME --right all`);
+  return { server, address };
+}

@@ -1,0 +1,26 @@
+import type { WebSocket } from 'ws';
+import type { Connection } from '../core/connection.js';
+
+// A peer that never answers our close frame is cut after this long, so a closed session's socket
+// cannot linger (ws's own fallback is 30 s).
+const CLOSE_GRACE_MS = 2000;
+
+/** The core's Connection seam over a ws socket. */
+export class WsConnection implements Connection {
+  constructor(private readonly ws: WebSocket) {}
+
+  send(frame: string | Uint8Array): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(frame);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) {
+      this.ws.close(code, reason);
+      setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref();
+    }
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+}
