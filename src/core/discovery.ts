@@ -29,7 +29,7 @@ export class Discovery {
     return this.index.size;
   }
 
-  // [PK-REG-1] [PK-REG-2] [PK-REG-3] [PK-REG-4]
+  // [PK-REG-1] [PK-REG-4] [PK-REG-7]
   registerBrewer(session: Session, topic: unknown, brewer: Brewer): Result<void> {
     const sub = session.sub;
     if (sub === undefined) return fail('UNAUTHENTICATED');
@@ -42,14 +42,15 @@ export class Discovery {
       return fail('LACK_PERMISSIONS', `brewer ${brewer.uuid} belongs to another client`);
     }
     const existing = this.registry.get(literal, brewer.uuid);
+    // [PK-REG-6] a registration new to this session (fresh, or taken over) counts against its limit.
+    if (existing?.owner !== session && session.brewers.size >= session.limits.maxBrewersPerSession) {
+      return fail('LIMIT_EXCEEDED', `at most ${session.limits.maxBrewersPerSession} brewers per session`);
+    }
     const canonical = canonicalJson(brewer);
     if (existing && existing.canonical === canonical) {
-      // Identical: no notification; a new session of the same sub takes the registration over.
+      // [PK-REG-3] [PK-REG-5] identical: no notification; a new session of the same sub takes it over.
       this.takeOver(existing, session);
       return ok(undefined);
-    }
-    if (!existing && session.brewers.size >= session.limits.maxBrewersPerSession) {
-      return fail('LIMIT_EXCEEDED', `at most ${session.limits.maxBrewersPerSession} brewers per session`);
     }
     if (existing) existing.owner.brewers.delete(existing);
     const registration = new Registration(literal, segments.value, brewer, canonical, sub, session);
@@ -76,7 +77,7 @@ export class Discovery {
     return ok(undefined);
   }
 
-  // [PK-SUB-1] [PK-SUB-2] [PK-SUB-3]
+  // [PK-SUB-1] [PK-SUB-2] [PK-SUB-4] [PK-RIGHT-5]
   subscribe(session: Session, topic: unknown): Result<void> {
     if (session.sub === undefined) return fail('UNAUTHENTICATED');
     const segments = parseTopic(topic, { wildcards: true });
@@ -99,7 +100,7 @@ export class Discovery {
     return ok(undefined);
   }
 
-  // [PK-UNSUB-1]
+  // [PK-SUB-3]
   unsubscribe(session: Session, topic: unknown): Result<void> {
     if (session.sub === undefined) return fail('UNAUTHENTICATED');
     const segments = parseTopic(topic, { wildcards: true });

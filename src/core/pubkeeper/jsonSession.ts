@@ -14,7 +14,7 @@ import type { Hub } from '../hub.js';
 import type { Logger } from '../logger.js';
 import type { Session } from '../session.js';
 import type { JsonContext } from './context.js';
-import { authenticate } from './handlers/authenticate.js';
+import { authenticate, rejectAuthenticate } from './handlers/authenticate.js';
 import { brewerRegister } from './handlers/brewerRegister.js';
 import { brewerUnregister } from './handlers/brewerUnregister.js';
 import { subscribe } from './handlers/subscribe.js';
@@ -61,7 +61,10 @@ export class JsonSession implements JsonContext {
         return this.error(new PubkeeperError('UNAUTHENTICATED'));
       }
       const message = validatePayload(envelope.value);
-      if (!message.ok) return this.error(message.error);
+      if (!message.ok) {
+        if (envelope.value.id === Packet.AUTHENTICATE) return rejectAuthenticate(this, message.error);
+        return this.error(message.error);
+      }
       this.dispatch(message.value);
     } catch (err) {
       // A bug must cost this one packet, never the process or another session.

@@ -44,11 +44,15 @@ export function decodeEnvelope(text: string): Result<ClientEnvelope> {
   return ok({ id: id as ClientPacketId, payload });
 }
 
-/** Step two: the payload against its packet's schema; the error names the field. */
+/**
+ * Step two: the payload against its packet's schema; the error names the field. The payload
+ * returned is the client's own object, not the validator's copy, so a brewer object is echoed
+ * to subscribers exactly as registered, key order included.
+ */
 export function validatePayload(envelope: ClientEnvelope): Result<ClientMessage> {
   const checked = CLIENT_PACKETS[envelope.id].schema.safeParse(envelope.payload);
   if (!checked.success) return fail('INVALID_PAYLOAD', describeIssue(checked.error));
-  return ok({ id: envelope.id, payload: checked.data } as ClientMessage);
+  return ok({ id: envelope.id, payload: envelope.payload } as ClientMessage);
 }
 
 /** Names the offending field in words we control, e.g. "brewer.uuid: expected string". */

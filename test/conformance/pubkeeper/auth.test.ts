@@ -44,8 +44,13 @@ describe('PubKeeper JSON dialect: authentication', () => {
   it('PK-AUTH-3 three refused tokens while unauthenticated close 4001', async () => {
     const t = await startTestServer();
     const c = await t.connect();
-    for (let i = 0; i < 3; i++) c.send(Packet.AUTHENTICATE, { token: 'not-a-jwt' });
-    expect((await closed(c)).code).toBe(4001);
+    const frames = recordFrames(c, { includeAuthenticated: true });
+    c.send(Packet.AUTHENTICATE, { token: 'not-a-jwt' });
+    c.send(Packet.AUTHENTICATE, {}); // a malformed AUTHENTICATE is a refusal too
+    c.send(Packet.AUTHENTICATE, { token: 5 });
+    expect(await closed(c)).toEqual({ code: 4001, reason: 'Too many failed authentications.' });
+    expect(frames.map((f) => f[0])).toEqual([99, 2, 99, 2, 99, 2]);
+    expect(frames.filter((f) => f[0] === 2).every((f) => f[1].authenticated === false)).toBe(true);
   });
 
   it('PK-AUTH-3 no successful AUTHENTICATE within the auth timeout closes 4001', async () => {
@@ -53,7 +58,7 @@ describe('PubKeeper JSON dialect: authentication', () => {
     const c = await t.connect();
     const authed = await t.connect();
     await authed.authenticate(t.keys.mint('bob'));
-    expect((await closed(c)).code).toBe(4001);
+    expect(await closed(c)).toEqual({ code: 4001, reason: 'Not authenticated in time.' });
     // The authenticated session is untouched by the timer.
     await authed.subscribe('x.y');
     expect(authed.closed).toBeUndefined();

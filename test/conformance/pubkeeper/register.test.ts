@@ -102,10 +102,30 @@ describe('PubKeeper JSON dialect: brewers', () => {
     await b.registerBrewer('a.2', { uuid: 'u2' });
     await expect(b.registerBrewer('a.3', { uuid: 'u3' })).rejects.toThrow(/^Limit exceeded/);
     await b.registerBrewer('a.2', { uuid: 'u2', port: 1 }); // replacing is not a new one
+    // Taking over another session's registration is a new one for this session: refused at the limit.
+    const other = await t.client('brewer');
+    await other.registerBrewer('a.9', { uuid: 'u9' });
+    await expect(b.registerBrewer('a.9', { uuid: 'u9' })).rejects.toThrow(/^Limit exceeded/);
     const s = await t.client('sub');
     const frames = recordFrames(s);
     await s.subscribe('a.*');
-    expect(notifies(frames).map((f) => f[1].topic)).toEqual(['a.1', 'a.2']);
+    expect(notifies(frames).map((f) => f[1].topic)).toEqual(['a.1', 'a.2', 'a.9']);
+  });
+
+  it('PK-REG-1 the brewer object reaches subscribers exactly as registered, key order and odd keys included', async () => {
+    const t = await startTestServer();
+    const b = await t.client('brewer');
+    const s = await t.client('sub');
+    await s.subscribe('a.b');
+    const raw = '{"hostname":"h","port":1,"uuid":"odd","__proto__":{"x":1},"nested":{"z":1,"a":[null,true]}}';
+    const text = new Promise<string>((resolve) => s.socket.once('message', (d) => resolve(d.toString())));
+    b.sendRaw(`[10,{"topic":"a.b","brewer":${raw}}]`);
+    expect(await text).toBe(`[12,{"topic":"a.b","brewer":${raw}}]`);
+    // The exact object unregisters it; one without the "__proto__" key does not.
+    await expect(b.unregisterBrewer('a.b', { uuid: 'odd', hostname: 'h', port: 1, nested: { z: 1, a: [null, true] } })).rejects.toThrow(/^Invalid payload/);
+    const removed = nextFrame(s, (f) => f[0] === Packet.BREWER_REMOVED);
+    b.sendRaw(`[11,{"topic":"a.b","brewer":${raw}}]`);
+    await removed;
   });
 
   it('PK-REG-7 brewers register literal topics only', async () => {

@@ -1,3 +1,4 @@
+import type { PubkeeperError } from '../../../protocol/errors.js';
 import type { AuthenticatePayload } from '../../../protocol/pubkeeper/packets.js';
 import { AUTHENTICATED_FALSE, AUTHENTICATED_TRUE } from '../../../protocol/pubkeeper/codec.js';
 import type { JsonContext } from '../context.js';
@@ -10,8 +11,17 @@ import type { JsonContext } from '../context.js';
  */
 export function authenticate(ctx: JsonContext, payload: AuthenticatePayload): void {
   const result = ctx.hub.authenticate(ctx.session, payload.token);
-  if (!result.ok) ctx.error(result.error);
-  else ctx.session.log.debug('authenticated');
+  if (!result.ok) return rejectAuthenticate(ctx, result.error);
+  ctx.session.log.debug('authenticated');
+  ctx.session.send(AUTHENTICATED_TRUE);
+}
+
+/**
+ * A refused AUTHENTICATE, whether the token or the payload was bad: ERROR, then AUTHENTICATED
+ * with the unchanged status; counts towards the close while unauthenticated. [PK-AUTH-2] [PK-AUTH-3]
+ */
+export function rejectAuthenticate(ctx: JsonContext, error: PubkeeperError): void {
+  ctx.error(error);
   ctx.session.send(ctx.session.identity ? AUTHENTICATED_TRUE : AUTHENTICATED_FALSE);
-  if (!result.ok && !ctx.session.identity) ctx.authFailed();
+  if (!ctx.session.identity) ctx.authFailed();
 }
