@@ -7,3 +7,5 @@ export { PubkeeperClient, PubkeeperRequestError, type BrewerEventArgs, type Conn
 export { ERROR_CODES, PubkeeperError, type ErrorCode } from './protocol/errors.js';
 export { CloseCode } from './protocol/closeCodes.js';
 export { Packet, type Brewer } from './protocol/pubkeeper/packets.js';
+export { PcpClient, PcpConnectError, PcpRequestError, type PcpClientOptions, type PcpV2Message } from './client/pcpClient.js';
+export { MessageType as PcpMessageType, BROKER_URI } from './protocol/pcp/message.js';

@@ -5,6 +5,7 @@ import { verifyToken, type Identity, type Keyring } from './auth/verifyToken.js'
 import type { Connection } from './connection.js';
 import { Discovery } from './discovery.js';
 import type { Logger } from './logger.js';
+import { PcpBroker } from './pcp/broker.js';
 import { Session, type SessionLimits } from './session.js';
 
 /** What the core needs of the configuration; the server's frozen Config satisfies it. */
@@ -14,6 +15,7 @@ export interface HubOptions extends SessionLimits {
   readonly maxTokenBytes: number;
   readonly authTimeoutMs: number;
   readonly maxAuthFailures: number;
+  readonly inventoryBatchMs: number;
 }
 
 export type SessionListener = (session: Session, code: number, reason: string) => void;
@@ -28,6 +30,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export class Hub {
   readonly discovery = new Discovery();
   readonly sessions = new Set<Session>();
+  readonly pcp: PcpBroker;
   private readonly endListeners: SessionListener[] = [];
   private readonly expiryTimers = new WeakMap<Session, NodeJS.Timeout>();
 
@@ -35,7 +38,9 @@ export class Hub {
     readonly options: HubOptions,
     private keyring: Keyring,
     readonly log: Logger,
-  ) {}
+  ) {
+    this.pcp = new PcpBroker(this);
+  }
 
   onSessionEnd(listener: SessionListener): void {
     this.endListeners.push(listener);

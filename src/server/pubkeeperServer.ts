@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Keyring } from '../core/auth/verifyToken.js';
 import { Hub } from '../core/hub.js';
 import type { Logger } from '../core/logger.js';
@@ -9,10 +9,16 @@ import { JsonSession } from '../core/pubkeeper/jsonSession.js';
 import type { Config } from '../config/schema.js';
 import { CloseCode, CloseReason } from '../protocol/closeCodes.js';
 import { handleHttp } from './httpRoutes.js';
+import { checkPcpUpgrade, isPcpPath, type PcpUpgrade } from './pcpUpgrade.js';
 import { Liveness } from './liveness.js';
 import { WsConnection } from './wsConnection.js';
 
 export const LEGACY_SUBPROTOCOL = 'pubkeeper.n.io';
+
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+}
 
 export interface ServerOptions {
   config: Config;
@@ -20,8 +26,10 @@ export interface ServerOptions {
   keyring: Keyring;
 }
 
-function refuseUpgrade(socket: Duplex, status: number, text: string): void {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+function refuseUpgrade(socket: Duplex, status: number, text: string, body = ''): void {
+  const length = Buffer.byteLength(body);
+  const type = body ? 'Content-Type: text/plain; charset=utf-8\r\n' : '';
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${type}Content-Length: ${length}\r\n\r\n${body}`);
 }
 
 /**
@@ -32,6 +40,7 @@ export class PubkeeperServer {
   readonly hub: Hub;
   private readonly http: Server;
   private readonly wss: WebSocketServer;
+  private readonly pcpWss: WebSocketServer;
   private readonly liveness: Liveness;
   private readonly sockets = new Set<WebSocket>();
   private draining: Promise<void> | undefined;
@@ -47,6 +56,8 @@ export class PubkeeperServer {
       // [PK-WIRE-3] echo `pubkeeper.n.io` when offered; otherwise no subprotocol.
       handleProtocols: (offered) => (offered.has(LEGACY_SUBPROTOCOL) ? LEGACY_SUBPROTOCOL : false),
     });
+    // PCP picks no subprotocol: the version is in the path.
+    this.pcpWss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes, clientTracking: false });
     this.http = createServer((req, res) => handleHttp(req, res, this.hub, this.draining !== undefined));
     this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
     this.http.on('clientError', (_err, socket) => socket.destroy());
@@ -78,6 +89,7 @@ export class PubkeeperServer {
     const log = this.options.logger;
     log.info({ sessions: this.hub.sessions.size }, 'draining');
     this.liveness.stop();
+    this.hub.pcp.stop();
     for (const session of [...this.hub.sessions]) session.close(CloseCode.GOING_AWAY, CloseReason.GOING_AWAY);
     await this.socketsClosed(this.options.config.drainTimeoutMs);
     for (const ws of this.sockets) ws.terminate();
@@ -105,15 +117,36 @@ export class PubkeeperServer {
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     if (this.draining) return refuseUpgrade(socket, 503, 'Service Unavailable');
-    const path = (req.url ?? '/').split('?', 1)[0];
-    if (path !== '/ws') return refuseUpgrade(socket, 404, 'Not Found');
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.attachJson(ws));
+    const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    if (path === '/ws') return this.wss.handleUpgrade(req, socket, head, (ws) => this.attachJson(ws));
+    if (isPcpPath(path)) {
+      const checked = checkPcpUpgrade(req, this.hub);
+      if (!checked.ok) {
+        this.options.logger.debug({ status: checked.status, reason: checked.reason }, 'PCP upgrade refused');
+        return refuseUpgrade(socket, checked.status, checked.text, `${checked.reason}\n`);
+      }
+      return this.pcpWss.handleUpgrade(req, socket, head, (ws) => this.attachPcp(ws, checked));
+    }
+    refuseUpgrade(socket, 404, 'Not Found');
   }
 
   private track(ws: WebSocket): void {
     this.sockets.add(ws);
     ws.once('close', () => this.sockets.delete(ws));
     this.liveness.watch(ws);
+  }
+
+  private attachPcp(ws: WebSocket, upgrade: Extract<PcpUpgrade, { ok: true }>): void {
+    this.track(ws);
+    const pcp = this.hub.pcp.connect(upgrade.uri, upgrade.dialect, upgrade.identity, new WsConnection(ws), this.options.logger);
+    const { session } = pcp;
+    session.log.debug('session opened');
+    ws.on('message', (data, isBinary) => this.hub.pcp.onFrame(pcp, toBuffer(data), isBinary));
+    ws.on('error', (err) => session.log.debug({ err: err.message }, 'socket error'));
+    ws.on('close', (code, reason) => {
+      session.close(code, reason.toString());
+      session.log.debug({ code }, 'session closed');
+    });
   }
 
   private attachJson(ws: WebSocket): void {

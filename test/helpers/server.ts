@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { onTestFinished } from 'vitest';
+import { PcpClient, type PcpClientOptions } from '../../src/client/pcpClient.js';
 import { PubkeeperClient, type ConnectOptions } from '../../src/client/pubkeeperClient.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { ConfigKey } from '../../src/config/schema.js';
@@ -18,6 +19,10 @@ export interface TestServer {
   connect(options?: ConnectOptions): Promise<PubkeeperClient>;
   /** An open, authenticated socket for `sub` with `rights`. */
   client(sub: string, rights?: unknown[]): Promise<PubkeeperClient>;
+  /** `ws://127.0.0.1:<port>` */
+  base: string;
+  /** A PCP v2 client `pcp://<sub>/<type>`. Closed when the test ends. */
+  pcp(sub: string, rights?: unknown[], options?: Partial<PcpClientOptions>): Promise<PcpClient>;
 }
 
 export interface TestServerOptions {
@@ -39,11 +44,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   });
   const { port } = await server.listen();
   const url = `ws://127.0.0.1:${port}/ws`;
-  const clients: PubkeeperClient[] = [];
+  const clients: { socket: { terminate(): void } }[] = [];
   onTestFinished(async () => {
     for (const c of clients) c.socket.terminate();
     await server.drain();
   });
+  const base = `ws://127.0.0.1:${port}`;
   const connect = async (connectOptions?: ConnectOptions): Promise<PubkeeperClient> => {
     const c = await PubkeeperClient.connect(url, connectOptions);
     clients.push(c);
@@ -55,6 +61,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     port,
     keys,
     connect,
+    base,
+    pcp: async (sub, rights = ['all'], pcpOptions = {}) => {
+      const c = await PcpClient.connect(base, { token: keys.mint(sub, rights), ...pcpOptions });
+      clients.push(c);
+      return c;
+    },
     client: async (sub, rights = ['all']) => {
       const c = await connect();
       const ok = await c.authenticate(keys.mint(sub, rights));

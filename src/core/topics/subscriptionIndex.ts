@@ -108,7 +108,7 @@ export class SubscriptionIndex<T> {
       this.walk(multi, topic, topic.length, visit, memo);
       return;
     }
-    const shared = memo;
+    const shared = memo ?? new Set<number>();
     for (let k = j; k <= topic.length; k++) this.walk(multi, topic, k, visit, shared);
   }
 

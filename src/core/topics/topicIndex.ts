@@ -101,7 +101,7 @@ export class TopicIndex {
         this.visitSubtree(node, p, i, visit, memo);
         return;
       }
-      const shared = memo;
+      const shared = memo ?? new Set<number>();
       this.walk(node, p, i + 1, visit, shared); // `**` matches nothing more
       if (node.children !== undefined) {
         for (const child of node.children.values()) this.walk(child, p, i, visit, shared);

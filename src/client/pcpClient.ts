@@ -1,0 +1,235 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import WebSocket from 'ws';
+import { BROKER_URI, MessageType } from '../protocol/pcp/message.js';
+import type { Brewer } from '../protocol/pubkeeper/packets.js';
+
+/** A PCP v2 message as it travels on the wire. */
+export interface PcpV2Message {
+  id: string;
+  message_type: string;
+  target?: string;
+  sender?: string;
+  in_reply_to?: string;
+  data?: unknown;
+}
+
+export interface PcpClientOptions {
+  token: string;
+  /** The client type: the URI is `pcp://<token sub>/<type>`. Default `agent`. */
+  type?: string;
+  /** How the token travels at the upgrade. Default `header`. */
+  tokenIn?: 'header' | 'query';
+  /** Default timeout of `request` and the broker calls. */
+  timeoutMs?: number;
+  ws?: WebSocket.ClientOptions;
+}
+
+/** The broker answered a request with error_message or unauthorized, or nothing came in time. */
+export class PcpRequestError extends Error {
+  override readonly name = 'PcpRequestError';
+  constructor(
+    message: string,
+    /** The answering message_type, or `timeout` / `closed`. */
+    readonly kind: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The upgrade was refused with an HTTP status (401, 400, 403…). */
+export class PcpConnectError extends Error {
+  override readonly name = 'PcpConnectError';
+  constructor(readonly status: number) {
+    super(`PCP connection refused with HTTP ${status}`);
+  }
+}
+
+export interface PcpClientEvents {
+  /** Every message, in order. */
+  message: [PcpV2Message];
+  notify: [{ topic: string; brewer: Brewer }];
+  removed: [{ topic: string; brewer: Brewer }];
+  inventoryUpdate: [{ client: string; change: 1 | -1 }[]];
+  close: [number, string];
+}
+
+interface Pending {
+  resolve: (reply: PcpV2Message) => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * A PCP v2 client: send to other clients, correlate replies by `in_reply_to`, and use the
+ * broker's inventory and discovery services.
+ */
+export class PcpClient extends EventEmitter<PcpClientEvents> {
+  private readonly pending = new Map<string, Pending>();
+  private closedWith: { code: number; reason: string } | undefined;
+
+  private constructor(
+    readonly socket: WebSocket,
+    readonly uri: string,
+    private readonly timeoutMs: number,
+  ) {
+    super();
+    socket.on('message', (data, isBinary) => {
+      if (!isBinary) this.onText(data.toString());
+    });
+    socket.on('close', (code, reason) => {
+      this.closedWith = { code, reason: reason.toString() };
+      for (const [id, p] of this.pending) {
+        clearTimeout(p.timer);
+        p.reject(new PcpRequestError(`connection closed (${code}) before the reply to ${id}`, 'closed'));
+      }
+      this.pending.clear();
+      this.emit('close', code, reason.toString());
+    });
+    socket.on('error', () => undefined);
+  }
+
+  /** `baseUrl` is the server's `ws://host:port`. */
+  static connect(baseUrl: string, options: PcpClientOptions): Promise<PcpClient> {
+    const type = options.type ?? 'agent';
+    const url = new URL(`/pcp/v2.0/${encodeURIComponent(type)}`, baseUrl);
+    const wsOptions: WebSocket.ClientOptions = { ...options.ws };
+    if (options.tokenIn === 'query') url.searchParams.set('token', options.token);
+    else wsOptions.headers = { ...wsOptions.headers, authorization: `Bearer ${options.token}` };
+    const socket = new WebSocket(url, wsOptions);
+    const uri = `pcp://${subjectOf(options.token)}/${type}`;
+    return new Promise((resolve, reject) => {
+      socket.once('open', () => resolve(new PcpClient(socket, uri, options.timeoutMs ?? 5000)));
+      socket.once('unexpected-response', (_req, res) => {
+        reject(new PcpConnectError(res.statusCode ?? 0));
+        res.resume();
+        socket.terminate();
+      });
+      socket.once('error', reject);
+    });
+  }
+
+  get closed(): { code: number; reason: string } | undefined {
+    return this.closedWith;
+  }
+
+  /** Sends a message to another client; returns its id. */
+  send(target: string, messageType: string, data?: unknown, inReplyTo?: string): string {
+    const id = randomUUID();
+    this.write({ id, message_type: messageType, target, ...(inReplyTo ? { in_reply_to: inReplyTo } : {}), ...(data !== undefined ? { data } : {}) });
+    return id;
+  }
+
+  /** Sends and resolves with the first message whose `in_reply_to` is this one's id. */
+  request(target: string | undefined, messageType: string, data?: unknown, timeoutMs = this.timeoutMs): Promise<PcpV2Message> {
+    const id = randomUUID();
+    const reply = new Promise<PcpV2Message>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new PcpRequestError(`no reply to ${messageType} within ${timeoutMs} ms`, 'timeout'));
+      }, timeoutMs);
+      this.pending.set(id, { resolve, reject, timer });
+    });
+    this.write({ id, message_type: messageType, ...(target ? { target } : {}), ...(data !== undefined ? { data } : {}) });
+    return reply;
+  }
+
+  /** A request to the broker; error_message and unauthorized answers reject. */
+  async broker(messageType: string, data?: unknown): Promise<PcpV2Message> {
+    const reply = await this.request(BROKER_URI, messageType, data);
+    if (reply.message_type === MessageType.ERROR) throw new PcpRequestError(String(reply.data), reply.message_type);
+    if (reply.message_type === MessageType.UNAUTHORIZED) {
+      throw new PcpRequestError(`unauthorized: ${messageType}`, reply.message_type);
+    }
+    return reply;
+  }
+
+  async associate(): Promise<boolean> {
+    const reply = await this.broker(MessageType.ASSOCIATE_REQUEST);
+    return (reply.data as { success?: unknown } | undefined)?.success === true;
+  }
+
+  /** Connected clients matching the patterns; with `subscribe`, 'inventoryUpdate' events follow. */
+  async inventory(query: string[], options: { subscribe?: boolean } = {}): Promise<string[]> {
+    const reply = await this.broker(MessageType.INVENTORY_REQUEST, { query, ...(options.subscribe ? { subscribe: true } : {}) });
+    return (reply.data as { uris: string[] }).uris;
+  }
+
+  async authenticate(token: string): Promise<void> {
+    await this.broker(MessageType.PK_AUTHENTICATE, { token });
+  }
+
+  async registerBrewer(topic: string, brewer: Brewer): Promise<void> {
+    await this.broker(MessageType.PK_BREWER_REGISTER, { topic, brewer });
+  }
+
+  async unregisterBrewer(topic: string, brewer: Brewer | string): Promise<void> {
+    await this.broker(MessageType.PK_BREWER_UNREGISTER, { topic, brewer });
+  }
+
+  /** Resolves after the snapshot: its 'notify' events are emitted first. */
+  async subscribe(topic: string): Promise<void> {
+    await this.broker(MessageType.PK_SUBSCRIBE, { topic });
+  }
+
+  async unsubscribe(topic: string): Promise<void> {
+    await this.broker(MessageType.PK_UNSUBSCRIBE, { topic });
+  }
+
+  /** Sends a frame as is (tests use it for input the typed methods refuse to produce). */
+  sendRaw(frame: string | Buffer): void {
+    this.socket.send(frame);
+  }
+
+  close(code = 1000): Promise<void> {
+    if (this.closedWith) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.once('close', () => resolve());
+      this.socket.close(code);
+    });
+  }
+
+  private write(message: PcpV2Message): void {
+    this.socket.send(JSON.stringify(message));
+  }
+
+  private onText(text: string): void {
+    let message: PcpV2Message;
+    try {
+      message = JSON.parse(text) as PcpV2Message;
+    } catch {
+      return;
+    }
+    this.emit('message', message);
+    if (message.in_reply_to !== undefined) {
+      const pending = this.pending.get(message.in_reply_to);
+      if (pending) {
+        this.pending.delete(message.in_reply_to);
+        clearTimeout(pending.timer);
+        pending.resolve(message);
+        return;
+      }
+    }
+    switch (message.message_type) {
+      case MessageType.PK_BREWER_NOTIFY:
+        this.emit('notify', message.data as { topic: string; brewer: Brewer });
+        return;
+      case MessageType.PK_BREWER_REMOVED:
+        this.emit('removed', message.data as { topic: string; brewer: Brewer });
+        return;
+      case MessageType.INVENTORY_UPDATE:
+        this.emit('inventoryUpdate', (message.data as { changes: { client: string; change: 1 | -1 }[] }).changes);
+        return;
+    }
+  }
+}
+
+/** The token's `sub`, read without verification: the server decides; this only names our URI. */
+function subjectOf(token: string): string {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sub?: unknown };
+    return typeof payload.sub === 'string' ? payload.sub : '';
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,142 @@
+import { CloseCode, CloseReason } from '../../protocol/closeCodes.js';
+import { BROKER_URI, MessageType, PcpErrorText, type PcpMessage } from '../../protocol/pcp/message.js';
+import { isWildcardUri } from '../../protocol/pcp/uriSyntax.js';
+import type { Identity } from '../auth/verifyToken.js';
+import type { Connection } from '../connection.js';
+import type { Hub } from '../hub.js';
+import type { Logger } from '../logger.js';
+import type { Session } from '../session.js';
+import type { PcpDialect } from './dialects.js';
+import { associate } from './handlers/associate.js';
+import { DISCOVERY_OPERATIONS, discoveryRequest } from './handlers/discovery.js';
+import { inventoryRequest } from './handlers/inventoryRequest.js';
+import { Inventory } from './inventory.js';
+import { PcpSession } from './pcpSession.js';
+
+export interface BrokerStats {
+  messagesRouted: number;
+}
+
+/**
+ * The PCP side of the hub: the URI table (one session per URI, newest wins), message routing
+ * between clients, and the messages addressed to the broker itself.
+ */
+export class PcpBroker {
+  readonly inventory: Inventory;
+  readonly stats: BrokerStats = { messagesRouted: 0 };
+  private readonly byUri = new Map<string, PcpSession>();
+  private readonly bySession = new Map<Session, PcpSession>();
+
+  constructor(private readonly hub: Hub) {
+    this.inventory = new Inventory(hub.options.inventoryBatchMs);
+    hub.onSessionEnd((session) => this.ended(session));
+  }
+
+  get connectedCount(): number {
+    return this.byUri.size;
+  }
+
+  /**
+   * A client authenticated at the upgrade. An older session with the same URI is closed 4000
+   * first, so the inventory reads -1 then +1. [PCP-CONN-3]
+   */
+  connect(uri: string, dialect: PcpDialect, identity: Identity, conn: Connection, log: Logger): PcpSession {
+    const older = this.byUri.get(uri);
+    if (older) {
+      older.session.log.warn('superseded by a new connection');
+      older.session.close(CloseCode.SUPERSEDED, CloseReason.SUPERSEDED);
+    }
+    const session = this.hub.createSession(dialect.name, conn, log.child({ uri }));
+    this.hub.adopt(session, identity);
+    const pcp = new PcpSession(session, uri, dialect);
+    this.byUri.set(uri, pcp);
+    this.bySession.set(session, pcp);
+    this.inventory.connected(uri);
+    return pcp;
+  }
+
+  /** One inbound frame, decoded by the session's dialect, then routed. */
+  onFrame(from: PcpSession, data: Buffer, isBinary: boolean): void {
+    if (from.session.closed) return;
+    try {
+      const decoded = from.dialect.decode(data, isBinary);
+      if (!decoded.ok) {
+        from.session.log.debug({ detail: decoded.error.detail }, 'could not decode');
+        return from.error(PcpErrorText.DECODE_FAILED, decoded.error.id);
+      }
+      this.route(from, decoded.message);
+    } catch (err) {
+      // A bug costs this one message, never the process or another session.
+      from.session.log.error({ err }, 'unexpected error handling PCP frame');
+      from.error('Internal error');
+    }
+  }
+
+  /** authenticate → expiry → broker or (authorize → single target → connected) → deliver. */
+  private route(from: PcpSession, message: PcpMessage): void {
+    // [PCP-ROUTE-2] the broker sets sender; any other claimed sender is refused.
+    if (message.sender !== undefined && message.sender !== from.uri) {
+      return from.error(PcpErrorText.NOT_AUTHENTICATED, message.id);
+    }
+    // [PCP-V1-1] an already-expired v1 message is not delivered.
+    if (message.expires !== undefined && Date.parse(message.expires) <= Date.now()) {
+      return from.fromBroker(MessageType.TTL_EXPIRED, { id: message.id }, message.id);
+    }
+    const { targets } = message;
+    if (targets.length === 0 || (targets.length === 1 && targets[0] === BROKER_URI)) {
+      return this.toBroker(from, message);
+    }
+    // [PCP-ROUTE-4] every target needs a send right; nothing is delivered otherwise.
+    const grants = from.session.identity?.grants;
+    if (!targets.every((t) => grants?.canSend(t))) return from.unauthorized(message.id);
+    // [PCP-ROUTE-3] one exact recipient.
+    const [target] = targets;
+    if (target === undefined || targets.length > 1 || isWildcardUri(target)) {
+      return from.error(PcpErrorText.MULTICAST, message.id);
+    }
+    const to = this.byUri.get(target);
+    if (!to) return from.error(PcpErrorText.NOT_CONNECTED, message.id);
+    // [PCP-V1-2] the report comes before the delivery.
+    if (message.destination_report) {
+      from.fromBroker(MessageType.DESTINATION_REPORT, { id: message.id, targets: [target] }, message.id);
+    }
+    this.stats.messagesRouted++;
+    // [PCP-ROUTE-1] unchanged but for sender.
+    to.send({
+      id: message.id,
+      message_type: message.message_type,
+      target,
+      sender: from.uri,
+      ...(message.in_reply_to !== undefined ? { in_reply_to: message.in_reply_to } : {}),
+      ...(message.data !== undefined ? { data: message.data } : {}),
+      ...(message.expires !== undefined ? { expires: message.expires } : {}),
+    });
+  }
+
+  private toBroker(from: PcpSession, message: PcpMessage): void {
+    switch (message.message_type) {
+      case MessageType.ASSOCIATE_REQUEST:
+        return associate(from, message);
+      case MessageType.INVENTORY_REQUEST:
+        return inventoryRequest(from, message, this.inventory);
+    }
+    const discovery = DISCOVERY_OPERATIONS[message.message_type];
+    if (discovery) return discoveryRequest(this.hub, from, message, discovery);
+    // [PCP-BROKER-4]
+    from.error(PcpErrorText.UNKNOWN_TYPE, message.id);
+  }
+
+  private ended(session: Session): void {
+    const pcp = this.bySession.get(session);
+    if (!pcp) return;
+    this.bySession.delete(session);
+    this.inventory.unsubscribe(pcp);
+    // A superseded session must not remove its successor.
+    if (this.byUri.get(pcp.uri) === pcp) this.byUri.delete(pcp.uri);
+    this.inventory.disconnected(pcp.uri);
+  }
+
+  stop(): void {
+    this.inventory.stop();
+  }
+}

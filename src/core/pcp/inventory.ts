@@ -1,0 +1,93 @@
+import { matchesPcpUri, type PcpUriPattern } from '../../protocol/pcpUri.js';
+import { MessageType } from '../../protocol/pcp/message.js';
+import type { PcpSession } from './pcpSession.js';
+
+export interface InventoryChange {
+  client: string;
+  change: 1 | -1;
+}
+
+interface Subscriber {
+  patterns: PcpUriPattern[];
+  /** Position in the change log from which this subscriber has not been told yet. */
+  cursor: number;
+}
+
+/**
+ * Who is connected, and inventory subscriptions. Connects and disconnects go to one ordered log;
+ * every `batchMs` each subscriber gets one inventory_update with its matching changes since it was
+ * last told, in order, and nothing when none match. Batching on an interval (not per change)
+ * bounds the messages a flapping fleet can cause; the timer runs only while someone subscribes.
+ */
+export class Inventory {
+  private readonly clients = new Set<string>();
+  private log: InventoryChange[] = [];
+  /** Absolute index of log[0]: cursors survive log trimming. */
+  private logStart = 0;
+  private readonly subscribers = new Map<PcpSession, Subscriber>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly batchMs: number) {}
+
+  get subscriberCount(): number {
+    return this.subscribers.size;
+  }
+
+  connected(uri: string): void {
+    this.clients.add(uri);
+    this.record({ client: uri, change: 1 });
+  }
+
+  disconnected(uri: string): void {
+    this.clients.delete(uri);
+    this.record({ client: uri, change: -1 });
+  }
+
+  /** Connected URIs matching any pattern and visible to the asker, sorted. */
+  query(patterns: readonly PcpUriPattern[], visible: (uri: string) => boolean): string[] {
+    const out: string[] = [];
+    for (const uri of this.clients) if (visible(uri) && patterns.some((p) => matchesPcpUri(p, uri))) out.push(uri);
+    return out.sort();
+  }
+
+  /** From now on; changes before this call are in the response the caller just sent. */
+  subscribe(session: PcpSession, patterns: PcpUriPattern[]): void {
+    this.subscribers.set(session, { patterns, cursor: this.logStart + this.log.length });
+    this.timer ??= setInterval(() => this.flush(), this.batchMs);
+    this.timer.unref();
+  }
+
+  unsubscribe(session: PcpSession): void {
+    this.subscribers.delete(session);
+    if (this.subscribers.size === 0) this.stop();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.logStart += this.log.length;
+    this.log = [];
+  }
+
+  /** Sends every subscriber its pending changes; exported for tests that drive time by hand. */
+  flush(): void {
+    const end = this.logStart + this.log.length;
+    for (const [session, subscriber] of this.subscribers) {
+      if (session.session.closed) continue;
+      const grants = session.session.identity?.grants;
+      const changes = this.log
+        .slice(Math.max(0, subscriber.cursor - this.logStart))
+        .filter((c) => subscriber.patterns.some((p) => matchesPcpUri(p, c.client)) && grants?.canSeeInventory(c.client));
+      subscriber.cursor = end;
+      if (changes.length > 0) session.fromBroker(MessageType.INVENTORY_UPDATE, { changes });
+    }
+    this.log = [];
+    this.logStart = end;
+  }
+
+  private record(change: InventoryChange): void {
+    // With no subscriber nobody will read the log: keep it empty.
+    if (this.subscribers.size > 0) this.log.push(change);
+    else this.logStart += 1;
+  }
+}
