@@ -4,7 +4,11 @@ interface BenchModule {
   run(): Promise<void>;
 }
 
-const modules: ReadonlyArray<() => Promise<BenchModule>> = [() => import('./matcher.js')];
+const modules: ReadonlyArray<() => Promise<BenchModule>> = [
+  () => import('./matcher.js'),
+  () => import('./fanout.js'),
+  () => import('./routing.js'),
+];
 
 for (const load of modules) {
   const bench = await load();

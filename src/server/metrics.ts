@@ -22,6 +22,12 @@ export function renderMetrics(hub: Hub): string {
     '# HELP pubkeeper_notifications_sent_total Brewer notifications delivered to sessions.',
     '# TYPE pubkeeper_notifications_sent_total counter',
     `pubkeeper_notifications_sent_total ${hub.discovery.stats.notificationsSent}`,
+    '# HELP pubkeeper_pcp_clients Connected PCP clients (distinct URIs).',
+    '# TYPE pubkeeper_pcp_clients gauge',
+    `pubkeeper_pcp_clients ${hub.pcp.connectedCount}`,
+    '# HELP pubkeeper_messages_routed_total PCP messages delivered from one client to another.',
+    '# TYPE pubkeeper_messages_routed_total counter',
+    `pubkeeper_messages_routed_total ${hub.pcp.stats.messagesRouted}`,
   );
   return `${lines.join('\n')}\n`;
 }

@@ -1,0 +1,31 @@
+// In-memory hub and connections for benchmarks: the core's hot paths without sockets.
+import type { Connection } from '../src/core/connection.js';
+import { Hub } from '../src/core/hub.js';
+import { silentLogger } from '../src/core/logger.js';
+import type { Identity } from '../src/core/auth/verifyToken.js';
+import { parseRights } from '../src/core/auth/rights.js';
+import { loadConfig } from '../src/config/load.js';
+
+/** Counts what it would send; a real socket would copy the bytes out. */
+export class CountingConnection implements Connection {
+  frames = 0;
+  bytes = 0;
+  bufferedAmount = 0;
+  send(frame: string | Uint8Array): void {
+    this.frames++;
+    this.bytes += frame.length;
+  }
+  close(): void {}
+}
+
+export function benchHub(): Hub {
+  const config = loadConfig({ flags: { maxSubscriptionsPerSession: 1_000_000, maxBrewersPerSession: 1_000_000 } });
+  return new Hub(config, { keys: [] }, silentLogger);
+}
+
+/** An identity with every right, without a token round trip. */
+export function allRights(sub: string): Identity {
+  const grants = parseRights(['all']);
+  if (!grants.ok) throw grants.error;
+  return { sub, grants: grants.value, token: '' };
+}
