@@ -1,18 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
-import { BROKER_URI, MessageType } from '../protocol/pcp/message.js';
+import { BROKER_URI, MessageType, type OutgoingMessage } from '../protocol/pcp/message.js';
 import type { Brewer } from '../protocol/pubkeeper/packets.js';
 
-/** A PCP v2 message as it travels on the wire. */
-export interface PcpV2Message {
-  id: string;
-  message_type: string;
-  target?: string;
-  sender?: string;
-  in_reply_to?: string;
-  data?: unknown;
-}
+/** A PCP v2 message as it travels on the wire (v1's `expires` never appears on v2). */
+export type PcpV2Message = Omit<OutgoingMessage, 'expires'>;
 
 export interface PcpClientOptions {
   token: string;

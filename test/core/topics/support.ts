@@ -2,17 +2,8 @@
 import micromatch from 'micromatch';
 import { compilePattern, type Pattern } from '../../../src/core/topics/pattern.js';
 
-/** mulberry32: tiny, seeded, and good enough to spread test cases. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// One seeded PRNG for the benchmarks and the property tests.
+export { prng } from '../../../bench/harness.js';
 
 export function pick<T>(random: () => number, items: readonly T[]): T {
   const item = items[Math.floor(random() * items.length)];
