@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { CloseCode, CloseReason } from '../protocol/closeCodes.js';
-import { fail, ok, type Result } from '../protocol/errors.js';
+import { fail, ok, type ErrorCode, type Result } from '../protocol/errors.js';
 import { verifyToken, type Identity, type Keyring } from './auth/verifyToken.js';
 import type { Connection } from './connection.js';
 import { Discovery } from './discovery.js';
@@ -20,6 +21,12 @@ export interface HubOptions extends SessionLimits {
 
 export type SessionListener = (session: Session, code: number, reason: string) => void;
 
+/** What the hub reports; the edge turns it into logs and metrics (STYLE §5.8). */
+export interface HubEvents {
+  sessionEnded: [session: Session, code: number, reason: string];
+  errorSent: [session: Session, code: ErrorCode];
+}
+
 // setTimeout keeps at most a 32-bit signed delay; longer would fire at once.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -27,7 +34,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * The composition root of the core: one session table, one registry, one keyring, shared by every
  * dialect. Knows nothing of sockets.
  */
-export class Hub {
+export class Hub extends EventEmitter<HubEvents> {
   readonly discovery = new Discovery();
   readonly sessions = new Set<Session>();
   readonly pcp: PcpBroker;
@@ -39,6 +46,7 @@ export class Hub {
     private keyring: Keyring,
     readonly log: Logger,
   ) {
+    super();
     this.pcp = new PcpBroker(this);
   }
 
@@ -52,9 +60,10 @@ export class Hub {
 
   createSession(dialect: string, conn: Connection, log: Logger): Session {
     const id = randomUUID();
-    const session = new Session(id, dialect, conn, log.child({ session: id, dialect }), this.options, (s, code, reason) =>
-      this.endSession(s, code, reason),
-    );
+    const session = new Session(id, dialect, conn, log.child({ session: id, dialect }), this.options, {
+      ended: (s, code, reason) => this.endSession(s, code, reason),
+      errored: (s, code) => this.emit('errorSent', s, code),
+    });
     this.sessions.add(session);
     return session;
   }
@@ -108,5 +117,6 @@ export class Hub {
     if (!this.sessions.delete(session)) return;
     this.discovery.endSession(session);
     for (const listener of this.endListeners) listener(session, code, reason);
+    this.emit('sessionEnded', session, code, reason);
   }
 }

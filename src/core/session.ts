@@ -1,4 +1,5 @@
 import { CloseCode, CloseReason } from '../protocol/closeCodes.js';
+import type { ErrorCode } from '../protocol/errors.js';
 import type { Identity } from './auth/verifyToken.js';
 import type { BrewerEvent } from './brewerEvent.js';
 import type { Connection } from './connection.js';
@@ -18,8 +19,13 @@ export interface Subscription {
   readonly pattern: Pattern;
 }
 
-/** Called once when the session ends, whoever ended it (peer, limit, timer, shutdown). */
-export type SessionEndHandler = (session: Session, code: number, reason: string) => void;
+/** How a session reports to its hub; the hub turns these into events and metrics. */
+export interface SessionHooks {
+  /** Once, when the session ends, whoever ended it (peer, limit, timer, shutdown). */
+  ended(session: Session, code: number, reason: string): void;
+  /** Each error answered to the client. */
+  errored(session: Session, code: ErrorCode): void;
+}
 
 const ERROR_WINDOW_MS = 10_000;
 
@@ -46,7 +52,7 @@ export class Session {
     readonly conn: Connection,
     public log: Logger,
     readonly limits: SessionLimits,
-    private readonly onEnd: SessionEndHandler,
+    private readonly hooks: SessionHooks,
   ) {}
 
   get sub(): string | undefined {
@@ -65,10 +71,11 @@ export class Session {
   }
 
   /**
-   * Counts an ERROR sent to this session; past the per-10 s budget the session is closed 1008.
-   * Returns false when the session was closed for it.
+   * Counts an error answered to this session; past the per-10 s budget the session is closed 1008.
+   * Returns false when the session was closed for it (and the error should not be sent).
    */
-  countError(now = Date.now()): boolean {
+  countError(code: ErrorCode, now = Date.now()): boolean {
+    this.hooks.errored(this, code);
     if (now - this.errorWindowStart >= ERROR_WINDOW_MS) {
       this.errorWindowStart = now;
       this.errorsInWindow = 0;
@@ -107,7 +114,7 @@ export class Session {
     try {
       this.conn.close(code, reason);
     } finally {
-      this.onEnd(this, code, reason);
+      this.hooks.ended(this, code, reason);
     }
   }
 }

@@ -19,6 +19,13 @@ export const ERROR_CODES = {
   SLOW_CONSUMER: { text: 'Slow consumer', close: CloseCode.POLICY },
   ERROR_FLOOD: { text: 'Too many errors', close: CloseCode.POLICY },
   INTERNAL: { text: 'Internal error' },
+  // PCP routing (CONTRACT §5): exact texts of the broker's error_message, final period included.
+  SENDER_MISMATCH: { text: 'Message not authenticated.' },
+  MULTIPLE_RECIPIENTS: { text: 'Multiple recipients no longer supported.' },
+  NOT_CONNECTED: { text: 'Not connected.' },
+  UNKNOWN_MESSAGE_TYPE: { text: 'Unknown message type.' },
+  /** PCP answers this with an `http://puppetlabs.com/unauthorized` message, which has no text. */
+  UNAUTHORIZED: { text: 'Unauthorized' },
 } as const satisfies Record<string, { text: string; close?: number }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

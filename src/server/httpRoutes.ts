@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Hub } from '../core/hub.js';
-import { renderMetrics } from './metrics.js';
+import type { Metrics } from './metrics.js';
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -9,18 +8,21 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 }
 
 /** Plain HTTP: /healthz, /metrics; WebSocket paths without an upgrade get 426. */
-export function handleHttp(req: IncomingMessage, res: ServerResponse, hub: Hub, draining: boolean): void {
+export function handleHttp(req: IncomingMessage, res: ServerResponse, metrics: Metrics, draining: boolean): void {
   const path = (req.url ?? '/').split('?', 1)[0];
   if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'method not allowed' });
   switch (path) {
     case '/healthz':
       return draining ? json(res, 503, { status: 'draining' }) : json(res, 200, { status: 'ok' });
-    case '/metrics': {
-      const text = renderMetrics(hub);
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(text) });
-      res.end(text);
+    case '/metrics':
+      metrics.render().then(
+        (text) => {
+          res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text) });
+          res.end(text);
+        },
+        () => json(res, 500, { error: 'metrics unavailable' }),
+      );
       return;
-    }
     case '/ws':
       return json(res, 426, { error: 'WebSocket upgrade required' });
     default:

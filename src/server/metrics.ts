@@ -1,33 +1,78 @@
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { Hub } from '../core/hub.js';
 
 /**
- * Prometheus text exposition of the hub's gauges and counters. Built on request from live state,
- * so there is nothing to keep in sync on the hot paths.
+ * Prometheus metrics of one server, in a registry of its own (several servers may share a
+ * process, as in tests). Gauges read live state when scraped; the hot-path counts (notifications,
+ * routed messages) are plain numbers in the core, read the same way, so nothing is added to the
+ * paths that matter. Errors and closes arrive as hub events.
  */
-export function renderMetrics(hub: Hub): string {
-  const perDialect = new Map<string, number>();
-  for (const session of hub.sessions) perDialect.set(session.dialect, (perDialect.get(session.dialect) ?? 0) + 1);
-  const lines: string[] = [
-    '# HELP pubkeeper_sessions Open sessions by dialect.',
-    '# TYPE pubkeeper_sessions gauge',
-  ];
-  for (const [dialect, count] of perDialect) lines.push(`pubkeeper_sessions{dialect="${dialect}"} ${count}`);
-  lines.push(
-    '# HELP pubkeeper_brewers Registered brewers.',
-    '# TYPE pubkeeper_brewers gauge',
-    `pubkeeper_brewers ${hub.discovery.registry.size}`,
-    '# HELP pubkeeper_subscriptions Active subscriptions.',
-    '# TYPE pubkeeper_subscriptions gauge',
-    `pubkeeper_subscriptions ${hub.discovery.subscriptionCount}`,
-    '# HELP pubkeeper_notifications_sent_total Brewer notifications delivered to sessions.',
-    '# TYPE pubkeeper_notifications_sent_total counter',
-    `pubkeeper_notifications_sent_total ${hub.discovery.stats.notificationsSent}`,
-    '# HELP pubkeeper_pcp_clients Connected PCP clients (distinct URIs).',
-    '# TYPE pubkeeper_pcp_clients gauge',
-    `pubkeeper_pcp_clients ${hub.pcp.connectedCount}`,
-    '# HELP pubkeeper_messages_routed_total PCP messages delivered from one client to another.',
-    '# TYPE pubkeeper_messages_routed_total counter',
-    `pubkeeper_messages_routed_total ${hub.pcp.stats.messagesRouted}`,
-  );
-  return `${lines.join('\n')}\n`;
+export class Metrics {
+  readonly registry = new Registry();
+
+  constructor(hub: Hub) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
+    new Gauge({
+      name: 'pubkeeper_sessions',
+      help: 'Open sessions by dialect.',
+      labelNames: ['dialect'],
+      registers,
+      collect() {
+        this.reset();
+        for (const session of hub.sessions) this.inc({ dialect: session.dialect });
+      },
+    });
+    new Gauge({
+      name: 'pubkeeper_brewers',
+      help: 'Registered brewers.',
+      registers,
+      collect() {
+        this.set(hub.discovery.registry.size);
+      },
+    });
+    new Gauge({
+      name: 'pubkeeper_subscriptions',
+      help: 'Active subscriptions.',
+      registers,
+      collect() {
+        this.set(hub.discovery.subscriptionCount);
+      },
+    });
+    new Gauge({
+      name: 'pubkeeper_pcp_clients',
+      help: 'Connected PCP clients (distinct URIs).',
+      registers,
+      collect() {
+        this.set(hub.pcp.connectedCount);
+      },
+    });
+    monotonic('pubkeeper_notifications_sent_total', 'Brewer notifications delivered to sessions.', () => hub.discovery.stats.notificationsSent, registers);
+    monotonic('pubkeeper_messages_routed_total', 'PCP messages delivered from one client to another.', () => hub.pcp.stats.messagesRouted, registers);
+    const errors = new Counter({ name: 'pubkeeper_errors_total', help: 'Errors answered to clients, by code.', labelNames: ['code'], registers });
+    const closes = new Counter({ name: 'pubkeeper_closes_total', help: 'Sessions ended, by close code.', labelNames: ['code'], registers });
+    hub.on('errorSent', (_session, code) => errors.inc({ code }));
+    hub.on('sessionEnded', (_session, code) => closes.inc({ code: String(code) }));
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
+
+/** A counter whose value the core keeps: read at scrape time. */
+function monotonic(name: string, help: string, read: () => number, registers: Registry[]): void {
+  new Counter({
+    name,
+    help,
+    registers,
+    collect() {
+      this.reset();
+      this.inc(read());
+    },
+  });
 }

@@ -9,6 +9,7 @@ import { JsonSession } from '../core/pubkeeper/jsonSession.js';
 import type { Config } from '../config/schema.js';
 import { CloseCode, CloseReason } from '../protocol/closeCodes.js';
 import { handleHttp } from './httpRoutes.js';
+import { Metrics } from './metrics.js';
 import { checkPcpUpgrade, isPcpPath, type PcpUpgrade } from './pcpUpgrade.js';
 import { Liveness } from './liveness.js';
 import { WsConnection } from './wsConnection.js';
@@ -38,6 +39,7 @@ function refuseUpgrade(socket: Duplex, status: number, text: string, body = ''):
  */
 export class PubkeeperServer {
   readonly hub: Hub;
+  readonly metrics: Metrics;
   private readonly http: Server;
   private readonly wss: WebSocketServer;
   private readonly pcpWss: WebSocketServer;
@@ -58,7 +60,8 @@ export class PubkeeperServer {
     });
     // PCP picks no subprotocol: the version is in the path.
     this.pcpWss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes, clientTracking: false });
-    this.http = createServer((req, res) => handleHttp(req, res, this.hub, this.draining !== undefined));
+    this.metrics = new Metrics(this.hub);
+    this.http = createServer((req, res) => handleHttp(req, res, this.metrics, this.draining !== undefined));
     this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
     this.http.on('clientError', (_err, socket) => socket.destroy());
   }

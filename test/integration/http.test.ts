@@ -10,7 +10,7 @@ describe('HTTP surface', () => {
     expect(await res.json()).toEqual({ status: 'ok' });
   });
 
-  it('GET /metrics is Prometheus text with sessions, brewers, subscriptions, notifications and routed messages', async () => {
+  it('GET /metrics is Prometheus text: sessions by dialect, brewers, subscriptions, notifications, routed messages, errors and closes by code, event-loop lag', async () => {
     const t = await startTestServer();
     const b = await t.client('b');
     await b.registerBrewer('a.b', { uuid: 'u' });
@@ -20,6 +20,11 @@ describe('HTTP surface', () => {
     const got = new Promise((resolve) => q.once('message', resolve));
     p.send('pcp://q/agent', 'x/y');
     await got;
+    await expect(b.unsubscribe('never')).rejects.toThrow(/^Invalid payload/);
+    const gone = await t.client('gone');
+    await gone.close(1000);
+    await expect(p.request(undefined, 'nope/nope').then((m) => m.data)).resolves.toBe('Unknown message type.');
+    await expect(q.inventory(['pcp://*/*'])).rejects.toMatchObject({ kind: 'http://puppetlabs.com/unauthorized' });
     const res = await fetch(`http://127.0.0.1:${t.port}/metrics`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
@@ -30,6 +35,11 @@ describe('HTTP surface', () => {
     expect(text).toMatch(/^pubkeeper_subscriptions 1$/m);
     expect(text).toMatch(/^pubkeeper_notifications_sent_total 1$/m);
     expect(text).toMatch(/^pubkeeper_messages_routed_total 1$/m);
+    expect(text).toMatch(/^pubkeeper_errors_total\{code="INVALID_PAYLOAD"\} 1$/m);
+    expect(text).toMatch(/^pubkeeper_errors_total\{code="UNKNOWN_MESSAGE_TYPE"\} 1$/m);
+    expect(text).toMatch(/^pubkeeper_errors_total\{code="UNAUTHORIZED"\} 1$/m);
+    expect(text).toMatch(/^pubkeeper_closes_total\{code="1000"\} 1$/m);
+    expect(text).toMatch(/^nodejs_eventloop_lag_seconds \d/m);
   });
 
   it('unknown paths are 404, other methods 405, /ws without an upgrade 426', async () => {

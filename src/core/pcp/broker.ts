@@ -1,5 +1,6 @@
 import { CloseCode, CloseReason } from '../../protocol/closeCodes.js';
-import { BROKER_URI, MessageType, PcpErrorText, type PcpMessage } from '../../protocol/pcp/message.js';
+import { PubkeeperError } from '../../protocol/errors.js';
+import { BROKER_URI, MessageType, type PcpMessage } from '../../protocol/pcp/message.js';
 import { isWildcardUri } from '../../protocol/pcp/uriSyntax.js';
 import type { Identity } from '../auth/verifyToken.js';
 import type { Connection } from '../connection.js';
@@ -62,13 +63,14 @@ export class PcpBroker {
       const decoded = from.dialect.decode(data, isBinary);
       if (!decoded.ok) {
         from.session.log.debug({ detail: decoded.error.detail }, 'could not decode');
-        return from.error(PcpErrorText.DECODE_FAILED, decoded.error.id);
+        // The exact text, no detail: PCP clients and the reference tests compare it whole.
+        return from.error(new PubkeeperError('DECODE_FAILED'), decoded.error.id);
       }
       this.route(from, decoded.message);
     } catch (err) {
       // A bug costs this one message, never the process or another session.
       from.session.log.error({ err }, 'unexpected error handling PCP frame');
-      from.error('Internal error');
+      from.error(new PubkeeperError('INTERNAL'));
     }
   }
 
@@ -76,7 +78,7 @@ export class PcpBroker {
   private route(from: PcpSession, message: PcpMessage): void {
     // [PCP-ROUTE-2] the broker sets sender; any other claimed sender is refused.
     if (message.sender !== undefined && message.sender !== from.uri) {
-      return from.error(PcpErrorText.NOT_AUTHENTICATED, message.id);
+      return from.error(new PubkeeperError('SENDER_MISMATCH'), message.id);
     }
     // [PCP-V1-1] an already-expired v1 message is not delivered.
     if (message.expires !== undefined && Date.parse(message.expires) <= Date.now()) {
@@ -92,10 +94,10 @@ export class PcpBroker {
     // [PCP-ROUTE-3] one exact recipient.
     const [target] = targets;
     if (target === undefined || targets.length > 1 || isWildcardUri(target)) {
-      return from.error(PcpErrorText.MULTICAST, message.id);
+      return from.error(new PubkeeperError('MULTIPLE_RECIPIENTS'), message.id);
     }
     const to = this.byUri.get(target);
-    if (!to) return from.error(PcpErrorText.NOT_CONNECTED, message.id);
+    if (!to) return from.error(new PubkeeperError('NOT_CONNECTED'), message.id);
     // [PCP-V1-2] the report comes before the delivery.
     if (message.destination_report) {
       from.fromBroker(MessageType.DESTINATION_REPORT, { id: message.id, targets: [target] }, message.id);
@@ -123,7 +125,7 @@ export class PcpBroker {
     const discovery = DISCOVERY_OPERATIONS[message.message_type];
     if (discovery) return discoveryRequest(this.hub, from, message, discovery);
     // [PCP-BROKER-4]
-    from.error(PcpErrorText.UNKNOWN_TYPE, message.id);
+    from.error(new PubkeeperError('UNKNOWN_MESSAGE_TYPE'), message.id);
   }
 
   private ended(session: Session): void {

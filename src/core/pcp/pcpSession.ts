@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { PubkeeperError } from '../../protocol/errors.js';
 import type { OutgoingMessage } from '../../protocol/pcp/message.js';
 import { BROKER_URI, MessageType } from '../../protocol/pcp/message.js';
 import type { BrewerEvent } from '../brewerEvent.js';
@@ -34,15 +35,19 @@ export class PcpSession {
     });
   }
 
-  /** error_message: v2 data is the description; the v1 encoder makes it `{description, id}`. */
-  error(description: string, inReplyTo?: string): void {
-    this.session.log.debug({ description }, 'error_message sent');
-    if (!this.session.countError()) return;
-    this.fromBroker(MessageType.ERROR, description, inReplyTo);
+  /**
+   * error_message whose description is the error's wire text: v2 data is that string; the v1
+   * encoder makes it `{description, id}`.
+   */
+  error(error: PubkeeperError, inReplyTo?: string): void {
+    this.session.log.debug({ code: error.code }, 'error_message sent');
+    if (!this.session.countError(error.code)) return;
+    this.fromBroker(MessageType.ERROR, error.message, inReplyTo);
   }
 
+  /** `http://puppetlabs.com/unauthorized`, no data (PCP v2 spec). */
   unauthorized(inReplyTo: string): void {
-    if (!this.session.countError()) return;
+    if (!this.session.countError('UNAUTHORIZED')) return;
     this.fromBroker(MessageType.UNAUTHORIZED, undefined, inReplyTo);
   }
 

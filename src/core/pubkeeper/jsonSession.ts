@@ -81,7 +81,7 @@ export class JsonSession implements JsonContext {
 
   error(error: PubkeeperError): void {
     this.session.log.debug({ code: error.code }, 'error sent');
-    if (!this.session.countError()) return;
+    if (!this.session.countError(error.code)) return;
     this.session.send(encodeError(error.message));
   }
 

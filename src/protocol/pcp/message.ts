@@ -53,15 +53,6 @@ export const MessageType = {
   PK_BREWER_REMOVED: 'pubkeeper/brewer_removed',
 } as const;
 
-/** The broker's error descriptions (CONTRACT §5), final period included. */
-export const PcpErrorText = {
-  DECODE_FAILED: 'Could not decode message',
-  NOT_AUTHENTICATED: 'Message not authenticated.',
-  MULTICAST: 'Multiple recipients no longer supported.',
-  NOT_CONNECTED: 'Not connected.',
-  UNKNOWN_TYPE: 'Unknown message type.',
-} as const;
-
 /** A frame that could not be decoded, with the message id when a UUID one could be read. */
 export interface PcpDecodeError {
   detail: string;

@@ -7,7 +7,7 @@ import {
   subscribeSchema,
 } from '../../../protocol/pubkeeper/packets.js';
 import { MessageType, type PcpMessage } from '../../../protocol/pcp/message.js';
-import { wireText, type Result } from '../../../protocol/errors.js';
+import { PubkeeperError, type Result } from '../../../protocol/errors.js';
 import type { Hub } from '../../hub.js';
 import type { PcpSession } from '../pcpSession.js';
 
@@ -54,13 +54,13 @@ export const DISCOVERY_OPERATIONS: Readonly<Record<string, DiscoveryOperation>> 
 export function discoveryRequest(hub: Hub, from: PcpSession, message: PcpMessage, op: DiscoveryOperation): void {
   const data = message.data;
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    return from.error(wireText('INVALID_PAYLOAD', 'data must be an object'), message.id);
+    return from.error(new PubkeeperError('INVALID_PAYLOAD', 'data must be an object'), message.id);
   }
   const checked = op.schema.safeParse(data);
-  if (!checked.success) return from.error(wireText('INVALID_PAYLOAD', describeIssue(checked.error)), message.id);
+  if (!checked.success) return from.error(new PubkeeperError('INVALID_PAYLOAD', describeIssue(checked.error)), message.id);
   // The client's own object, not the validator's copy: brewers are echoed exactly as registered.
   const result = op.run(hub, from, data as never);
   if (result.ok) return from.fromBroker(MessageType.PK_OK, {}, message.id);
   if (result.error.code === 'LACK_PERMISSIONS') return from.unauthorized(message.id);
-  from.error(result.error.message, message.id);
+  from.error(result.error, message.id);
 }

@@ -1,6 +1,6 @@
 import { parsePcpUriPattern, type PcpUriPattern } from '../../../protocol/pcpUri.js';
 import { MessageType, type PcpMessage } from '../../../protocol/pcp/message.js';
-import { wireText } from '../../../protocol/errors.js';
+import { PubkeeperError } from '../../../protocol/errors.js';
 import type { Inventory } from '../inventory.js';
 import type { PcpSession } from '../pcpSession.js';
 
@@ -26,7 +26,7 @@ export function inventoryRequest(from: PcpSession, message: PcpMessage, inventor
   const grants = from.session.identity?.grants;
   if (!grants?.hasInventoryRight) return from.unauthorized(message.id);
   const request = readQuery(message.data);
-  if (typeof request === 'string') return from.error(wireText('INVALID_PAYLOAD', request), message.id);
+  if (typeof request === 'string') return from.error(new PubkeeperError('INVALID_PAYLOAD', request), message.id);
   const uris = inventory.query(request.patterns, (uri) => grants.canSeeInventory(uri));
   from.fromBroker(MessageType.INVENTORY_RESPONSE, { uris }, message.id);
   if (request.subscribe) inventory.subscribe(from, request.patterns);
