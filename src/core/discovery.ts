@@ -126,6 +126,15 @@ export class Discovery {
     }
   }
 
+  /**
+   * A successor session of the same client takes every registration of `from` over, silently
+   * (as an identical re-registration would), then keeps only what its own rights allow.
+   */
+  transferBrewers(from: Session, to: Session): void {
+    for (const registration of [...from.brewers]) this.takeOver(registration, to);
+    this.enforceGrants(to);
+  }
+
   /** A session ended: its brewers go (with BREWER_REMOVED), its subscriptions are dropped. [PK-END-1] */
   endSession(session: Session): void {
     for (const subscription of [...session.subscriptions.values()]) this.dropSubscription(subscription);

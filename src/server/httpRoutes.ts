@@ -26,6 +26,7 @@ export function handleHttp(req: IncomingMessage, res: ServerResponse, metrics: M
     case '/ws':
       return json(res, 426, { error: 'WebSocket upgrade required' });
     default:
+      if (path?.startsWith('/pcp/')) return json(res, 426, { error: 'WebSocket upgrade required' });
       return json(res, 404, { error: 'not found' });
   }
 }

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -55,11 +56,20 @@ export class PubkeeperServer {
       noServer: true,
       maxPayload: config.maxFrameBytes,
       clientTracking: false,
+      skipUTF8Validation: true,
       // [PK-WIRE-3] echo `pubkeeper.n.io` when offered; otherwise no subprotocol.
       handleProtocols: (offered) => (offered.has(LEGACY_SUBPROTOCOL) ? LEGACY_SUBPROTOCOL : false),
     });
-    // PCP picks no subprotocol: the version is in the path.
-    this.pcpWss = new WebSocketServer({ noServer: true, maxPayload: config.maxFrameBytes, clientTracking: false });
+    // PCP picks no subprotocol (the version is in the path); ws would echo the first offered one.
+    // UTF-8 is checked by the dialects, so that a bad text frame gets an error packet rather
+    // than a close 1007 the contract does not list.
+    this.pcpWss = new WebSocketServer({
+      noServer: true,
+      maxPayload: config.maxFrameBytes,
+      clientTracking: false,
+      skipUTF8Validation: true,
+      handleProtocols: () => false,
+    });
     this.metrics = new Metrics(this.hub);
     this.http = createServer((req, res) => handleHttp(req, res, this.metrics, this.draining !== undefined));
     this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
@@ -158,8 +168,10 @@ export class PubkeeperServer {
     const { session } = dialect;
     session.log.debug('session opened');
     ws.on('message', (data, isBinary) => {
+      const buffer = toBuffer(data);
       if (isBinary) dialect.onBinary();
-      else dialect.onText(data.toString());
+      else if (!isUtf8(buffer)) dialect.onUndecodable('text frame is not UTF-8');
+      else dialect.onText(buffer.toString('utf8'));
     });
     // ws closes 1009 by itself past maxPayload and reports it here; the close below cleans up.
     ws.on('error', (err) => session.log.debug({ err: err.message }, 'socket error'));

@@ -48,6 +48,7 @@ describe('HTTP surface', () => {
     expect((await fetch(`${base}/nope`)).status).toBe(404);
     expect((await fetch(`${base}/healthz`, { method: 'POST' })).status).toBe(405);
     expect((await fetch(`${base}/ws`)).status).toBe(426);
+    expect((await fetch(`${base}/pcp/v2.0/agent`)).status).toBe(426);
   });
 
   it('draining: /healthz turns 503, new upgrades are refused 503, sessions close 1001', async () => {

@@ -38,17 +38,20 @@ export class PcpBroker {
   }
 
   /**
-   * A client authenticated at the upgrade. An older session with the same URI is closed 4000
-   * first, so the inventory reads -1 then +1. [PCP-CONN-3]
+   * A client authenticated at the upgrade. An older session with the same URI is closed 4000,
+   * after its brewer registrations move to the new one: the same client reconnecting must not
+   * make its brewers flap (REMOVED, then NOTIFY again). Subscriptions do not move (PCP: "not
+   * maintained across sessions"). The inventory reads -1 then +1. [PCP-CONN-3] [PCP-CONN-5]
    */
   connect(uri: string, dialect: PcpDialect, identity: Identity, conn: Connection, log: Logger): PcpSession {
+    const session = this.hub.createSession(dialect.name, conn, log.child({ uri }));
+    this.hub.adopt(session, identity);
     const older = this.byUri.get(uri);
     if (older) {
+      this.hub.discovery.transferBrewers(older.session, session);
       older.session.log.warn('superseded by a new connection');
       older.session.close(CloseCode.SUPERSEDED, CloseReason.SUPERSEDED);
     }
-    const session = this.hub.createSession(dialect.name, conn, log.child({ uri }));
-    this.hub.adopt(session, identity);
     const pcp = new PcpSession(session, uri, dialect);
     this.byUri.set(uri, pcp);
     this.bySession.set(session, pcp);
@@ -59,22 +62,25 @@ export class PcpBroker {
   /** One inbound frame, decoded by the session's dialect, then routed. */
   onFrame(from: PcpSession, data: Buffer, isBinary: boolean): void {
     if (from.session.closed) return;
+    let id: string | undefined;
     try {
       const decoded = from.dialect.decode(data, isBinary);
       if (!decoded.ok) {
         from.session.log.debug({ detail: decoded.error.detail }, 'could not decode');
-        // The exact text, no detail: PCP clients and the reference tests compare it whole.
+        // [PCP-WIRE-1] [PCP-WIRE-2] [PCP-WIRE-3] the exact text, no detail: PCP clients and the
+        // reference tests compare it whole; in_reply_to only when a UUID id could be read.
         return from.error(new PubkeeperError('DECODE_FAILED'), decoded.error.id);
       }
+      id = decoded.message.id;
       this.route(from, decoded.message);
     } catch (err) {
       // A bug costs this one message, never the process or another session.
       from.session.log.error({ err }, 'unexpected error handling PCP frame');
-      from.error(new PubkeeperError('INTERNAL'));
+      from.error(new PubkeeperError('INTERNAL'), id);
     }
   }
 
-  /** authenticate → expiry → broker or (authorize → single target → connected) → deliver. */
+  /** sender → expiry → broker, or (single target → send right → connected) → deliver. */
   private route(from: PcpSession, message: PcpMessage): void {
     // [PCP-ROUTE-2] the broker sets sender; any other claimed sender is refused.
     if (message.sender !== undefined && message.sender !== from.uri) {
@@ -88,14 +94,15 @@ export class PcpBroker {
     if (targets.length === 0 || (targets.length === 1 && targets[0] === BROKER_URI)) {
       return this.toBroker(from, message);
     }
-    // [PCP-ROUTE-4] every target needs a send right; nothing is delivered otherwise.
-    const grants = from.session.identity?.grants;
-    if (!targets.every((t) => grants?.canSend(t))) return from.unauthorized(message.id);
-    // [PCP-ROUTE-3] one exact recipient.
+    // [PCP-ROUTE-3] one exact recipient. Checked before the send right: a wildcard can never
+    // match a right (rights match concrete URIs), so the other order would answer every wildcard
+    // "unauthorized" and hide the real reason.
     const [target] = targets;
     if (target === undefined || targets.length > 1 || isWildcardUri(target)) {
       return from.error(new PubkeeperError('MULTIPLE_RECIPIENTS'), message.id);
     }
+    // [PCP-ROUTE-4] the target needs a send right; nothing is delivered otherwise.
+    if (!from.session.identity?.grants.canSend(target)) return from.unauthorized(message.id);
     const to = this.byUri.get(target);
     if (!to) return from.error(new PubkeeperError('NOT_CONNECTED'), message.id);
     // [PCP-V1-2] the report comes before the delivery.
@@ -122,7 +129,7 @@ export class PcpBroker {
       case MessageType.INVENTORY_REQUEST:
         return inventoryRequest(from, message, this.inventory);
     }
-    const discovery = DISCOVERY_OPERATIONS[message.message_type];
+    const discovery = DISCOVERY_OPERATIONS.get(message.message_type);
     if (discovery) return discoveryRequest(this.hub, from, message, discovery);
     // [PCP-BROKER-4]
     from.error(new PubkeeperError('UNKNOWN_MESSAGE_TYPE'), message.id);
@@ -133,8 +140,10 @@ export class PcpBroker {
     if (!pcp) return;
     this.bySession.delete(session);
     this.inventory.unsubscribe(pcp);
-    // A superseded session must not remove its successor.
-    if (this.byUri.get(pcp.uri) === pcp) this.byUri.delete(pcp.uri);
+    // Only the URI's current holder leaves the table and the inventory: a superseded session
+    // must not remove its successor.
+    if (this.byUri.get(pcp.uri) !== pcp) return;
+    this.byUri.delete(pcp.uri);
     this.inventory.disconnected(pcp.uri);
   }
 

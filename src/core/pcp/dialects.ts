@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { decodeV1, encodeV1, encodeV1WithData } from '../../protocol/pcp-v1/codec.js';
 import { decodeV2, encodeV2, encodeV2WithData } from '../../protocol/pcp-v2/codec.js';
 import type { OutgoingMessage, PcpDecodeResult } from '../../protocol/pcp/message.js';
@@ -21,8 +22,12 @@ const wrongFrame = (detail: string): PcpDecodeResult => ({ ok: false, error: { d
 export const PCP_V2: PcpDialect = {
   version: 'v2',
   name: 'pcp-v2',
-  // [PCP-WIRE-3] v2 is JSON text; a binary frame cannot be decoded.
-  decode: (data, isBinary) => (isBinary ? wrongFrame('binary frame on PCP v2') : decodeV2(data.toString('utf8'))),
+  // [PCP-WIRE-1] v2 is JSON text in UTF-8; a binary frame cannot be decoded.
+  decode: (data, isBinary) => {
+    if (isBinary) return wrongFrame('binary frame on PCP v2');
+    if (!isUtf8(data)) return wrongFrame('text frame is not UTF-8');
+    return decodeV2(data.toString('utf8'));
+  },
   encode: encodeV2,
   encodeBrewerEvent: (head, event) => encodeV2WithData(head, event.frame('pcp-data-json', eventData) as string),
 };
@@ -30,7 +35,7 @@ export const PCP_V2: PcpDialect = {
 export const PCP_V1: PcpDialect = {
   version: 'v1',
   name: 'pcp-v1',
-  // [PCP-WIRE-3] v1 is binary chunks; a text frame cannot be decoded.
+  // [PCP-WIRE-2] v1 is binary chunks; a text frame cannot be decoded.
   decode: (data, isBinary) => (isBinary ? decodeV1(data) : wrongFrame('text frame on PCP v1')),
   encode: encodeV1,
   encodeBrewerEvent: (head, event) =>

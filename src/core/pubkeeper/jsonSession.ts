@@ -75,8 +75,13 @@ export class JsonSession implements JsonContext {
 
   /** [PK-WIRE-2] binary frames are not part of the JSON dialect. */
   onBinary(): void {
+    this.onUndecodable('binary frames are not accepted; send JSON text');
+  }
+
+  /** [PK-WIRE-1] [PK-WIRE-2] a frame the server cannot read as text. */
+  onUndecodable(detail: string): void {
     if (this.session.closed) return;
-    this.error(new PubkeeperError('DECODE_FAILED', 'binary frames are not accepted; send JSON text'));
+    this.error(new PubkeeperError('DECODE_FAILED', detail));
   }
 
   error(error: PubkeeperError): void {

@@ -51,6 +51,15 @@ describe('PCP: malformed frames get "Could not decode message" and the session s
     });
   }
 
+  it('PCP-WIRE-1 v2, a text frame that is not UTF-8 (not a close 1007)', async () => {
+    const t = await startTestServer();
+    const c = await t.pcp('a', ['all']);
+    const error = nextMessage(c, (m) => m.message_type === MessageType.ERROR);
+    c.socket.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false });
+    expect((await error).data).toBe('Could not decode message');
+    expect(await c.associate()).toBe(true);
+  });
+
   it('PCP-WIRE-3 a v1 envelope with a readable UUID id but bad data gets the error with that id', async () => {
     const t = await startTestServer();
     const v1 = await V1Client.connect(t.base, t.keys.mint('old', ['all']), 'old');

@@ -31,8 +31,9 @@ describe('PCP: messages to the broker', () => {
   it('PCP-BROKER-4 any other message type to the broker: "Unknown message type."', async () => {
     const t = await startTestServer();
     const c = await t.pcp('a', ['all']);
-    for (const type of ['http://puppetlabs.com/frobnicate', 'pubkeeper/nope', '']) {
+    for (const type of ['http://puppetlabs.com/frobnicate', 'pubkeeper/nope', '', 'constructor', '__proto__', 'toString', 'pubkeeper/ok']) {
       const reply = await c.request(undefined, type, { x: 1 });
+      expect(reply.in_reply_to).toBeDefined();
       expect(reply).toMatchObject({ message_type: MessageType.ERROR, data: 'Unknown message type.' });
     }
     expect(await c.associate()).toBe(true);

@@ -1,6 +1,8 @@
 import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
 import { PcpClient, PcpConnectError } from '../../../src/client/pcpClient.js';
+import { Packet } from '../../../src/protocol/pubkeeper/packets.js';
+import { nextFrame, recordFrames } from '../../helpers/frames.js';
 import { startTestServer } from '../../helpers/server.js';
 
 /** The HTTP status of an upgrade attempt (101 when the WebSocket opened). */
@@ -48,7 +50,14 @@ describe('PCP: connecting', () => {
     expect(await upgradeStatus(`${t.base}/pcp/v3.0/agent`, auth)).toBe(404);
     const c = await t.pcp('node1', ['inventory:pcp://*/*'], { type: 'my_type-1.x' });
     expect(c.uri).toBe('pcp://node1/my_type-1.x');
-    expect(await c.inventory(['pcp://*/*'])).toEqual(['pcp://node1/my_type-1.x']);
+    // Offered subprotocols are not selected: the 101 carries no Sec-WebSocket-Protocol.
+    const offered = new WebSocket(`${t.base}/pcp/v2.0/other`, ['pcp', 'x'], { headers: auth });
+    offered.on('error', () => undefined); // ws refuses a 101 without one of its offers
+    const upgrade = await new Promise<import('node:http').IncomingMessage>((resolve) => offered.once('upgrade', resolve));
+    expect(upgrade.statusCode).toBe(101);
+    expect(upgrade.headers['sec-websocket-protocol']).toBeUndefined();
+    offered.terminate();
+    expect(await c.inventory(['pcp://*/my_type-1.x'])).toEqual(['pcp://node1/my_type-1.x']);
   });
 
   it('PCP-CONN-3 a second connection with the same URI closes the older one 4000 "Session superseded."', async () => {
@@ -69,6 +78,27 @@ describe('PCP: connecting', () => {
     watcher.send('pcp://node1/agent', 'example/hello', { n: 1 });
     expect(await got).toMatchObject({ message_type: 'example/hello', data: { n: 1 }, sender: 'pcp://watcher/agent' });
     expect(await watcher.inventory(['pcp://*/*'])).toEqual(['pcp://node1/agent', 'pcp://watcher/agent']);
+  });
+
+  it('PCP-CONN-5 the superseding session takes the older one\'s brewers over silently; subscriptions do not move', async () => {
+    const t = await startTestServer();
+    const watcher = await t.client('watcher');
+    await watcher.subscribe('**');
+    const first = await t.pcp('node1', ['brew:n.*', 'subscribe:**']);
+    await first.registerBrewer('n.a', { uuid: 'a' });
+    await first.registerBrewer('n.b', { uuid: 'b' });
+    await first.subscribe('**');
+    const frames = recordFrames(watcher);
+    const second = await t.pcp('node1', ['brew:n.a', 'subscribe:**']); // fewer rights: n.b must go
+    const removed = await nextFrame(watcher, (f) => f[0] === Packet.BREWER_REMOVED);
+    expect(removed[1]).toEqual({ topic: 'n.b', brewer: { uuid: 'b' } });
+    await second.registerBrewer('n.a', { uuid: 'a' }); // a reconnecting client re-registers: a no-op
+    await watcher.sync();
+    expect(frames).toEqual([[Packet.BREWER_REMOVED, { topic: 'n.b', brewer: { uuid: 'b' } }]]);
+    expect(t.server.hub.discovery.subscriptionCount).toBe(1); // only the watcher's
+    const gone = nextFrame(watcher, (f) => f[0] === Packet.BREWER_REMOVED);
+    second.socket.terminate();
+    expect((await gone)[1]).toEqual({ topic: 'n.a', brewer: { uuid: 'a' } });
   });
 
   it('PCP-CONN-4 connecting needs no right beyond a valid token', async () => {

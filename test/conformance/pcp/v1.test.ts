@@ -62,6 +62,16 @@ describe('PCP v1 (binary chunked envelopes)', () => {
     expect(v1.received.filter((m) => m.message_type === MessageType.DESTINATION_REPORT)).toEqual([]);
   });
 
+  it('PCP-ROUTE-3 a v1 message with several targets gets "Multiple recipients no longer supported."', async () => {
+    const t = await startTestServer();
+    const v1 = await V1Client.connect(t.base, t.keys.mint('old', ['send:pcp://*/*']), 'old');
+    await t.pcp('x', []);
+    await t.pcp('y', []);
+    const id = uuid();
+    v1.sendRaw(v1Frame({ id, message_type: 'rpc/multi', expires: future(), targets: ['pcp://x/agent', 'pcp://y/agent'], sender: 'pcp://old/agent' }));
+    expect(await v1.next((m) => m.message_type === MessageType.ERROR)).toMatchObject({ data: 'Multiple recipients no longer supported.', in_reply_to: id });
+  });
+
   it('PCP-V1-4 error_message to v1 carries data {description, id}', async () => {
     const t = await startTestServer();
     const v1 = await V1Client.connect(t.base, t.keys.mint('old', ['all']), 'old');

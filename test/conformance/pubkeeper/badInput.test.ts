@@ -56,6 +56,14 @@ describe('PubKeeper JSON dialect: bad input gets an ERROR, and changes nothing',
     });
   }
 
+  it('PK-WIRE-1 a text frame that is not UTF-8: "Could not decode message", not a close 1007', async () => {
+    const f = await fixture();
+    const answer = nextFrame(f.c, (fr) => fr[0] === Packet.ERROR);
+    f.c.socket.send(Buffer.from([0x5b, 0x32, 0x30, 0x2c, 0xff, 0x5d]), { binary: false });
+    expect(String((await answer)[1].message)).toMatch(/^Could not decode message/);
+    await unchanged(f);
+  });
+
   it('PK-WIRE-2 a binary frame: "Could not decode message"', async () => {
     const f = await fixture();
     expect(await errorFor(f.c, Buffer.from(JSON.stringify([Packet.SUBSCRIBE, { topic: 'x' }])))).toMatch(

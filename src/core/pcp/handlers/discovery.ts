@@ -21,7 +21,8 @@ interface DiscoveryOperation {
 /**
  * Discovery over the PCP envelope: the /ws payloads as `data`, the same registry. [PCP-PK-1]
  */
-export const DISCOVERY_OPERATIONS: Readonly<Record<string, DiscoveryOperation>> = {
+// A Map, not an object: message types such as `constructor` or `__proto__` must not find anything.
+export const DISCOVERY_OPERATIONS: ReadonlyMap<string, DiscoveryOperation> = new Map(Object.entries({
   [MessageType.PK_AUTHENTICATE]: {
     schema: authenticateSchema,
     run: (hub, from, data: z.infer<typeof authenticateSchema>) => hub.authenticate(from.session, data.token),
@@ -44,7 +45,7 @@ export const DISCOVERY_OPERATIONS: Readonly<Record<string, DiscoveryOperation>> 
     schema: subscribeSchema,
     run: (hub, from, data: z.infer<typeof subscribeSchema>) => hub.discovery.unsubscribe(from.session, data.topic),
   },
-};
+}));
 
 /**
  * validate → apply (Discovery authorizes) → answer: `pubkeeper/ok` (after a subscribe's snapshot,

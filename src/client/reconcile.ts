@@ -1,0 +1,167 @@
+import type { BrewerEventArgs } from './pubkeeperClient.js';
+
+/** A change to the client's view of the brewers, in the order it should be reported. */
+export interface BrewerChange extends BrewerEventArgs {
+  kind: 'added' | 'removed';
+}
+
+/** One key per (topic, uuid), the identity of a registration (CONTRACT §4). */
+export function brewerKey(topic: string, uuid: string): string {
+  return JSON.stringify([topic, uuid]);
+}
+
+/**
+ * Does a subscription pattern match a literal topic? `*` is one segment, `**` zero or more
+ * (CONTRACT §3). The SDK may not import the server core, so it carries its own matcher: greedy,
+ * backtracking only to the last `**`, so linear-ish in practice and never exponential.
+ */
+export function patternMatches(pattern: readonly string[], topic: readonly string[]): boolean {
+  let p = 0;
+  let t = 0;
+  let starP = -1;
+  let starT = 0;
+  while (t < topic.length) {
+    const segment = pattern[p];
+    if (segment === '**') {
+      starP = p++;
+      starT = t;
+    } else if (segment !== undefined && (segment === '*' || segment === topic[t])) {
+      p++;
+      t++;
+    } else if (starP >= 0) {
+      p = starP + 1;
+      t = ++starT;
+    } else {
+      return false;
+    }
+  }
+  while (pattern[p] === '**') p++;
+  return p === pattern.length;
+}
+
+/** Deep equality of JSON values, key order aside: how the server compares brewer objects. */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && a.every((value, i) => sameJson(value, b[i]));
+  }
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  const keys = Object.keys(ra);
+  if (keys.length !== Object.keys(rb).length) return false;
+  return keys.every((key) => Object.hasOwn(rb, key) && sameJson(ra[key], rb[key]));
+}
+
+interface PatternState {
+  readonly segments: readonly string[];
+  /** Brewers this subscription is known to cover, keyed by topic+uuid. */
+  readonly known: Set<string>;
+  /** While the subscription's snapshot is being (re)collected: what the new session told us. */
+  snapshot: Map<string, BrewerEventArgs> | undefined;
+}
+
+/**
+ * The client's view of the brewers: a Set of known brewers per subscription pattern, plus the
+ * object last reported for each. Every method returns the changes to report, so a consumer that
+ * folds the events always holds exactly `list()`:
+ * - a brewer is reported added when it first enters any pattern's set, and added again when its
+ *   object changes; an identical re-notification is not reported;
+ * - it is reported removed when it leaves the last set that held it.
+ * After a reconnect each pattern collects its snapshot beside its old set; when the subscribe is
+ * acknowledged the two are compared (`endSnapshot`), so brewers that vanished while we were away
+ * come out as removed and unchanged ones not at all.
+ */
+export class KnownBrewers {
+  private readonly patterns = new Map<string, PatternState>();
+  private readonly reported = new Map<string, BrewerEventArgs>();
+
+  /** Starts collecting `pattern`'s snapshot; a new pattern starts from an empty set. Call before subscribing. */
+  beginSnapshot(pattern: string): void {
+    const state = this.patterns.get(pattern);
+    if (state) state.snapshot = new Map();
+    else this.patterns.set(pattern, { segments: pattern.split('.'), known: new Set(), snapshot: new Map() });
+  }
+
+  /** The subscribe was acknowledged, so its whole snapshot has arrived: reconcile it with the old set. */
+  endSnapshot(pattern: string): BrewerChange[] {
+    const state = this.patterns.get(pattern);
+    const snapshot = state?.snapshot;
+    if (!state || !snapshot) return [];
+    state.snapshot = undefined;
+    const changes: BrewerChange[] = [];
+    for (const key of [...state.known]) {
+      if (snapshot.has(key)) continue;
+      state.known.delete(key);
+      changes.push(...this.dropIfUncovered(key));
+    }
+    for (const [key, event] of snapshot) {
+      state.known.add(key);
+      changes.push(...this.report(key, event));
+    }
+    return changes;
+  }
+
+  /** The session ended mid-snapshot: keep what we knew, the next session collects again. */
+  abortSnapshots(): void {
+    for (const state of this.patterns.values()) state.snapshot = undefined;
+  }
+
+  /** A BREWER_NOTIFY, from a snapshot or live. */
+  notify(event: BrewerEventArgs): BrewerChange[] {
+    const key = brewerKey(event.topic, event.brewer.uuid);
+    const topic = event.topic.split('.');
+    let live = false;
+    for (const state of this.patterns.values()) {
+      if (!patternMatches(state.segments, topic)) continue;
+      if (state.snapshot) {
+        state.snapshot.set(key, event);
+      } else {
+        state.known.add(key);
+        live = true;
+      }
+    }
+    // Seen only by patterns still collecting: reported when their snapshot is reconciled.
+    return live ? this.report(key, event) : [];
+  }
+
+  /** A BREWER_REMOVED: the brewer is gone, whatever pattern held it. */
+  removed(event: BrewerEventArgs): BrewerChange[] {
+    const key = brewerKey(event.topic, event.brewer.uuid);
+    for (const state of this.patterns.values()) {
+      state.known.delete(key);
+      state.snapshot?.delete(key);
+    }
+    if (!this.reported.delete(key)) return [];
+    return [{ kind: 'removed', topic: event.topic, brewer: event.brewer }];
+  }
+
+  /** The subscription is gone (unsubscribed, or refused on replay): brewers no other pattern holds leave the view. */
+  forget(pattern: string): BrewerChange[] {
+    const state = this.patterns.get(pattern);
+    if (!state) return [];
+    this.patterns.delete(pattern);
+    return [...state.known].flatMap((key) => this.dropIfUncovered(key));
+  }
+
+  /** The brewers currently in the view. */
+  list(): BrewerEventArgs[] {
+    return [...this.reported.values()];
+  }
+
+  private report(key: string, event: BrewerEventArgs): BrewerChange[] {
+    const before = this.reported.get(key);
+    if (before && sameJson(before.brewer, event.brewer)) return [];
+    this.reported.set(key, event);
+    return [{ kind: 'added', topic: event.topic, brewer: event.brewer }];
+  }
+
+  private dropIfUncovered(key: string): BrewerChange[] {
+    for (const state of this.patterns.values()) if (state.known.has(key)) return [];
+    const event = this.reported.get(key);
+    if (!event) return [];
+    this.reported.delete(key);
+    return [{ kind: 'removed', topic: event.topic, brewer: event.brewer }];
+  }
+}
