@@ -9,3 +9,7 @@ export { CloseCode } from './protocol/closeCodes.js';
 export { Packet, type Brewer } from './protocol/pubkeeper/packets.js';
 export { PcpClient, PcpConnectError, PcpRequestError, type PcpClientOptions, type PcpV2Message } from './client/pcpClient.js';
 export { MessageType as PcpMessageType, BROKER_URI } from './protocol/pcp/message.js';
+export { DiscoveryClient, DiscoveryClientError, type DiscoveryClientOptions, type DiscoveryClientEvents, type DiscoveryOperation } from './client/discoveryClient.js';
+export { pubkeeperTransport, pcpTransport, TokenRefusedError, type DiscoveryTransport, type TransportSession, type SessionHandlers, type TransportOptions, type PcpTransportOptions } from './client/transports.js';
+export { DEFAULT_BACKOFF, fullJitterDelay, closePolicy, seededRandom, type BackoffOptions, type ClosePolicy, type RandomSource } from './client/backoff.js';
+export { DEFAULT_REFRESH, type TokenProvider, type TokenRequest, type TokenReason, type RefreshOptions } from './client/tokenRefresh.js';

@@ -1,6 +1,6 @@
 import type WebSocket from 'ws';
 import type { Brewer } from '../protocol/pubkeeper/packets.js';
-import { PcpClient, PcpConnectError } from './pcpClient.js';
+import { PcpClient, PcpConnectError, PcpRequestError } from './pcpClient.js';
 import { PubkeeperClient, PubkeeperRequestError, type BrewerEventArgs } from './pubkeeperClient.js';
 
 /** What a session reports back to the DiscoveryClient. Wired only once the session is authenticated. */
@@ -84,8 +84,9 @@ export function pubkeeperTransport(options: TransportOptions = {}): DiscoveryTra
       const call = <T>(request: Promise<T>): Promise<T> => bounded(request, requestTimeoutMs, client.socket);
       return {
         url,
+        // CLOSING counts: after a timeout's terminate() the 'close' event is still to come.
         get closed() {
-          return client.closed !== undefined;
+          return client.socket.readyState !== client.socket.OPEN;
         },
         registerBrewer: (topic, brewer) => call(client.registerBrewer(topic, brewer)),
         unregisterBrewer: (topic, uuid) => call(client.unregisterBrewer(topic, uuid)),
@@ -126,16 +127,23 @@ export function pcpTransport(options: PcpTransportOptions = {}): DiscoveryTransp
       client.on('removed', (event) => handlers.removed(event));
       client.on('close', (code, reason) => handlers.close(code, reason));
       keepAlive(client.socket, pingIntervalMs);
+      // PcpClient bounds each request itself; a reply that never came means the session is not
+      // to be trusted any more, as on /ws.
+      const call = <T>(request: Promise<T>): Promise<T> =>
+        request.catch((error: unknown) => {
+          if (error instanceof PcpRequestError && error.kind === 'timeout') client.socket.terminate();
+          throw error;
+        });
       return {
         url,
         get closed() {
-          return client.closed !== undefined;
+          return client.socket.readyState !== client.socket.OPEN;
         },
-        registerBrewer: (topic, brewer) => client.registerBrewer(topic, brewer),
-        unregisterBrewer: (topic, uuid) => client.unregisterBrewer(topic, uuid),
-        subscribe: (pattern) => client.subscribe(pattern),
-        unsubscribe: (pattern) => client.unsubscribe(pattern),
-        refreshToken: (fresh) => client.authenticate(fresh),
+        registerBrewer: (topic, brewer) => call(client.registerBrewer(topic, brewer)),
+        unregisterBrewer: (topic, uuid) => call(client.unregisterBrewer(topic, uuid)),
+        subscribe: (pattern) => call(client.subscribe(pattern)),
+        unsubscribe: (pattern) => call(client.unsubscribe(pattern)),
+        refreshToken: (fresh) => call(client.authenticate(fresh)),
         close: (code) => client.close(code),
       };
     },

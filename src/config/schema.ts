@@ -31,6 +31,11 @@ export const configSchema = z
     issuer: z.string().min(1).default('pubkeeper').describe('Required token `iss`'),
     audience: z.string().min(1).default('pubkeeper').describe('Required token `aud`'),
     drainTimeoutMs: nonNegativeInt.default(4000).describe('Longest wait for sessions to close on SIGTERM'),
+    relayPort: port.optional().describe('Port of the websocket brew relay; off unless set (0 picks a free one)'),
+    relayMaxFrameBytes: positiveInt.default(1048576).describe('Largest relay frame; larger closes 1009'),
+    relayMaxTopicsPerConnection: positiveInt.default(1000).describe('Topics one relay connection may join; more closes 1008'),
+    relayMaxUnsentBytes: positiveInt.default(8388608).describe('Unsent relay output per connection; more closes 1008 "Slow consumer."'),
+    relayMaxLastValues: positiveInt.default(100000).describe('Topics whose last value the relay keeps for late joiners; the oldest go first'),
   })
   .strict();
 

@@ -13,7 +13,8 @@ describe('README', () => {
       const row = rows.find((r) => r.startsWith(`| \`--${flagName(key)}\` |`));
       expect(row, `no README row for --${flagName(key)}`).toBeDefined();
       expect(row).toContain(`| \`${envName(key)}\` |`);
-      expect(row).toContain(`| \`${String(defaults[key])}\` |`);
+      const shown = defaults[key] === undefined ? 'off' : String(defaults[key]);
+      expect(row).toContain(`| \`${shown}\` |`);
     }
   });
 

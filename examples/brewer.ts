@@ -1,0 +1,58 @@
+// A brewer that stays registered through server restarts and token expiry, until SIGTERM or
+// SIGINT, when it unregisters (subscribers see it go at once) and closes cleanly:
+//
+//   PUBKEEPER_URL=ws://127.0.0.1:9898/ws PUBKEEPER_TOKEN=$(npx pubkeeper token --sub thermo --right 'brew:sensors.*') \
+//     node dist/examples/brewer.js [topic]
+//
+// or `node dist/examples/brewer.js <url> <token> [topic]`. BREWER_UUID, BREWER_HOST and BREWER_PORT
+// describe where the stream is; PUBKEEPER_TOKEN_FILE and PUBKEEPER_TRANSPORT as in subscriber.ts.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { DiscoveryClient, pcpTransport, type TokenProvider } from '../src/index.js';
+
+const [urlArg, tokenArg, topicArg] = process.argv.slice(2);
+const url = urlArg ?? process.env.PUBKEEPER_URL ?? 'ws://127.0.0.1:9898/ws';
+const topic = topicArg ?? process.env.PUBKEEPER_TOPIC ?? 'example.stream';
+const tokenFile = process.env.PUBKEEPER_TOKEN_FILE;
+const fixedToken = tokenArg ?? process.env.PUBKEEPER_TOKEN;
+const token: string | TokenProvider | undefined = tokenFile ? () => readFileSync(tokenFile, 'utf8').trim() : fixedToken;
+if (token === undefined) {
+  process.stderr.write('usage: brewer [url] [token] [topic] (or PUBKEEPER_URL, PUBKEEPER_TOKEN / PUBKEEPER_TOKEN_FILE)\n');
+  process.exit(2);
+}
+
+const brewer = {
+  uuid: process.env.BREWER_UUID ?? randomUUID(),
+  hostname: process.env.BREWER_HOST ?? hostname(),
+  port: Number(process.env.BREWER_PORT ?? 9899),
+  protocol: 'udp',
+};
+
+const client = new DiscoveryClient({
+  url,
+  token,
+  ...(process.env.PUBKEEPER_TRANSPORT === 'pcp' ? { transport: pcpTransport({ type: 'brewer' }) } : {}),
+});
+client.on('error', (error) => process.stderr.write(`error: ${error.message}\n`));
+client.on('reconnecting', ({ attempt, delayMs, url: next }) => process.stderr.write(`reconnecting to ${next} in ${delayMs} ms (attempt ${attempt})\n`));
+
+let stopping = false;
+const stop = (): void => {
+  stopping = true;
+  // close() unregisters first, then closes 1000; with nothing left open the process ends by itself.
+  void client.close().then(() => process.stdout.write(`${JSON.stringify({ event: 'closed', topic, brewer })}\n`));
+};
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);
+
+// Resolves once the server has the registration (after the first connect, however long that takes).
+client.registerBrewer(topic, brewer).then(
+  () => process.stdout.write(`${JSON.stringify({ event: 'registered', topic, brewer })}\n`),
+  (error: unknown) => {
+    if (stopping) return;
+    process.stderr.write(`registration refused: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+    void client.close();
+  },
+);
