@@ -62,11 +62,15 @@ export function refreshAtMs(token: string, receivedAtMs: number, options: Refres
   const { exp, iat } = readTokenTimes(token);
   if (exp === undefined) return undefined;
   const expMs = exp * 1000;
+  // Already expired: at once (the server will refuse it, and the refresh stops there).
+  if (expMs <= receivedAtMs) return receivedAtMs;
   const startMs = iat !== undefined && iat * 1000 <= receivedAtMs ? iat * 1000 : receivedAtMs;
   const lifetime = expMs - startMs;
-  if (lifetime <= 0) return receivedAtMs;
   const offset = Math.max(Math.min(options.ratio * lifetime, lifetime - options.marginMs), options.minRatio * lifetime);
-  return startMs + offset;
+  const at = startMs + offset;
+  // A token that arrives past its own refresh point (issued long ago, or clocks apart) waits for
+  // half of what is left, so a provider handing out such tokens cannot make refreshes run back to back.
+  return at > receivedAtMs ? at : receivedAtMs + options.minRatio * (expMs - receivedAtMs);
 }
 
 /**

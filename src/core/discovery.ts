@@ -6,6 +6,7 @@ import { BrewerRegistry } from './registry/brewerRegistry.js';
 import { canonicalJson } from './registry/canonicalJson.js';
 import { Registration } from './registry/registration.js';
 import type { Session, Subscription } from './session.js';
+import { Matchmaker } from './patrons/matchmaker.js';
 import { compilePattern } from './topics/pattern.js';
 import { SubscriptionIndex } from './topics/subscriptionIndex.js';
 
@@ -22,6 +23,7 @@ export interface DiscoveryStats {
  */
 export class Discovery {
   readonly registry = new BrewerRegistry();
+  readonly patrons = new Matchmaker(this.registry);
   private readonly index = new SubscriptionIndex<Subscription>();
   readonly stats: DiscoveryStats = { notificationsSent: 0 };
 
@@ -50,13 +52,17 @@ export class Discovery {
     if (existing && existing.canonical === canonical) {
       // [PK-REG-3] [PK-REG-5] identical: no notification; a new session of the same sub takes it over.
       this.takeOver(existing, session);
+      this.patrons.brewerReaffirmed(existing, session);
       return ok(undefined);
     }
     if (existing) existing.owner.brewers.delete(existing);
     const registration = new Registration(literal, segments.value, brewer, canonical, sub, session);
     this.registry.put(registration);
     session.brewers.add(registration);
+    // 1.x patrons of the replaced object hear it go before they hear of the new one.
+    if (existing) this.patrons.brewerRemoved(existing);
     this.fanOut(registration.segments, registration.notifyEvent());
+    this.patrons.brewerAdded(registration, session);
     return ok(undefined);
   }
 
@@ -86,7 +92,7 @@ export class Discovery {
     const pattern = compilePattern(source, segments.value);
     if (!session.identity?.grants.canSubscribe(pattern)) return fail('LACK_PERMISSIONS', `subscribe:${source}`);
     const known = session.subscriptions.has(source);
-    if (!known && session.subscriptions.size >= session.limits.maxSubscriptionsPerSession) {
+    if (!known && session.subscriptions.size + session.patrons.size >= session.limits.maxSubscriptionsPerSession) {
       return fail('LIMIT_EXCEEDED', `at most ${session.limits.maxSubscriptionsPerSession} subscriptions per session`);
     }
     // The snapshot goes out before the subscription joins the index; both happen in this one
@@ -124,6 +130,7 @@ export class Discovery {
     for (const subscription of [...session.subscriptions.values()]) {
       if (!grants.canSubscribe(subscription.pattern)) this.dropSubscription(subscription);
     }
+    this.patrons.enforceGrants(session);
   }
 
   /**
@@ -137,6 +144,7 @@ export class Discovery {
 
   /** A session ended: its brewers go (with BREWER_REMOVED), its subscriptions are dropped. [PK-END-1] */
   endSession(session: Session): void {
+    this.patrons.sessionEnded(session);
     for (const subscription of [...session.subscriptions.values()]) this.dropSubscription(subscription);
     for (const registration of [...session.brewers]) this.remove(registration);
   }
@@ -150,7 +158,9 @@ export class Discovery {
 
   private remove(registration: Registration): void {
     registration.owner.brewers.delete(registration);
-    if (this.registry.delete(registration)) this.fanOut(registration.segments, registration.removedEvent());
+    if (!this.registry.delete(registration)) return;
+    this.fanOut(registration.segments, registration.removedEvent());
+    this.patrons.brewerRemoved(registration);
   }
 
   private dropSubscription(subscription: Subscription): void {

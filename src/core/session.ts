@@ -4,6 +4,7 @@ import type { Identity } from './auth/verifyToken.js';
 import type { BrewerEvent } from './brewerEvent.js';
 import type { Connection } from './connection.js';
 import type { Logger } from './logger.js';
+import type { PairSink, Patron } from './patrons/patron.js';
 import type { Registration } from './registry/registration.js';
 import type { Pattern } from './topics/pattern.js';
 
@@ -38,6 +39,10 @@ export class Session {
   identity: Identity | undefined;
   readonly brewers = new Set<Registration>();
   readonly subscriptions = new Map<string, Subscription>();
+  /** 1.x patrons, by topic and patron id. */
+  readonly patrons = new Map<string, Patron>();
+  /** Set by the 1.x dialect: where pair notifications go. Other dialects have none. */
+  pairSink: PairSink | undefined;
   closed = false;
   /** Set by the dialect: turns a brewer event into this session's frame and sends it. */
   deliver: (event: BrewerEvent) => void = () => undefined;

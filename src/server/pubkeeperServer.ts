@@ -6,7 +6,10 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Keyring } from '../core/auth/verifyToken.js';
 import { Hub } from '../core/hub.js';
 import type { Logger } from '../core/logger.js';
+import type { Session } from '../core/session.js';
 import { JsonSession } from '../core/pubkeeper/jsonSession.js';
+import { V1Session } from '../core/pubkeeper-v1/v1Session.js';
+import type { V1Version } from '../protocol/pubkeeper-v1/frame.js';
 import type { Config } from '../config/schema.js';
 import { CloseCode, CloseReason } from '../protocol/closeCodes.js';
 import { handleHttp } from './httpRoutes.js';
@@ -16,6 +19,7 @@ import { Liveness } from './liveness.js';
 import { WsConnection } from './wsConnection.js';
 
 export const LEGACY_SUBPROTOCOL = 'pubkeeper.n.io';
+const WS_SUBPROTOCOLS = ['pubkeeper-1.1', 'pubkeeper-1.0', LEGACY_SUBPROTOCOL] as const;
 
 function toBuffer(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
@@ -57,8 +61,9 @@ export class PubkeeperServer {
       maxPayload: config.maxFrameBytes,
       clientTracking: false,
       skipUTF8Validation: true,
-      // [PK-WIRE-3] echo `pubkeeper.n.io` when offered; otherwise no subprotocol.
-      handleProtocols: (offered) => (offered.has(LEGACY_SUBPROTOCOL) ? LEGACY_SUBPROTOCOL : false),
+      // [PK-WIRE-3] [PK1-WIRE-1] exactly one offered value: the 1.x binary dialect (1.1 before
+      // 1.0), else `pubkeeper.n.io`; with none of them, no subprotocol and the JSON dialect.
+      handleProtocols: (offered) => WS_SUBPROTOCOLS.find((p) => offered.has(p)) ?? false,
     });
     // PCP picks no subprotocol (the version is in the path); ws would echo the first offered one.
     // UTF-8 is checked by the dialects, so that a bad text frame gets an error packet rather
@@ -131,7 +136,12 @@ export class PubkeeperServer {
     socket.on('error', () => socket.destroy());
     if (this.draining) return refuseUpgrade(socket, 503, 'Service Unavailable');
     const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
-    if (path === '/ws') return this.wss.handleUpgrade(req, socket, head, (ws) => this.attachJson(ws));
+    if (path === '/ws') {
+      return this.wss.handleUpgrade(req, socket, head, (ws) => {
+        if (ws.protocol === 'pubkeeper-1.1' || ws.protocol === 'pubkeeper-1.0') this.attachV1(ws, ws.protocol === 'pubkeeper-1.1' ? '1.1' : '1.0');
+        else this.attachJson(ws);
+      });
+    }
     if (isPcpPath(path)) {
       const checked = checkPcpUpgrade(req, this.hub);
       if (!checked.ok) {
@@ -143,41 +153,39 @@ export class PubkeeperServer {
     refuseUpgrade(socket, 404, 'Not Found');
   }
 
-  private track(ws: WebSocket): void {
+  /**
+   * Binds a socket to its session: liveness, the message handler, and a close (from either side)
+   * that ends the session. ws closes 1009 by itself past maxPayload and reports an 'error' first.
+   */
+  private wire(ws: WebSocket, session: Session, onMessage: (data: Buffer, isBinary: boolean) => void): void {
     this.sockets.add(ws);
-    ws.once('close', () => this.sockets.delete(ws));
     this.liveness.watch(ws);
+    session.log.debug('session opened');
+    ws.on('message', (data, isBinary) => onMessage(toBuffer(data), isBinary));
+    ws.on('error', (err) => session.log.debug({ err: err.message }, 'socket error'));
+    ws.on('close', (code, reason) => {
+      this.sockets.delete(ws);
+      session.close(code, reason.toString());
+      session.log.debug({ code }, 'session closed');
+    });
   }
 
   private attachPcp(ws: WebSocket, upgrade: Extract<PcpUpgrade, { ok: true }>): void {
-    this.track(ws);
     const pcp = this.hub.pcp.connect(upgrade.uri, upgrade.dialect, upgrade.identity, new WsConnection(ws), this.options.logger);
-    const { session } = pcp;
-    session.log.debug('session opened');
-    ws.on('message', (data, isBinary) => this.hub.pcp.onFrame(pcp, toBuffer(data), isBinary));
-    ws.on('error', (err) => session.log.debug({ err: err.message }, 'socket error'));
-    ws.on('close', (code, reason) => {
-      session.close(code, reason.toString());
-      session.log.debug({ code }, 'session closed');
-    });
+    this.wire(ws, pcp.session, (data, isBinary) => this.hub.pcp.onFrame(pcp, data, isBinary));
+  }
+
+  private attachV1(ws: WebSocket, version: V1Version): void {
+    const dialect = new V1Session(this.hub, version, new WsConnection(ws), this.options.logger);
+    this.wire(ws, dialect.session, (data, isBinary) => (isBinary ? dialect.onBinary(data) : dialect.onText()));
   }
 
   private attachJson(ws: WebSocket): void {
-    this.track(ws);
     const dialect = new JsonSession(this.hub, new WsConnection(ws), this.options.logger);
-    const { session } = dialect;
-    session.log.debug('session opened');
-    ws.on('message', (data, isBinary) => {
-      const buffer = toBuffer(data);
+    this.wire(ws, dialect.session, (data, isBinary) => {
       if (isBinary) dialect.onBinary();
-      else if (!isUtf8(buffer)) dialect.onUndecodable('text frame is not UTF-8');
-      else dialect.onText(buffer.toString('utf8'));
-    });
-    // ws closes 1009 by itself past maxPayload and reports it here; the close below cleans up.
-    ws.on('error', (err) => session.log.debug({ err: err.message }, 'socket error'));
-    ws.on('close', (code, reason) => {
-      session.close(code, reason.toString());
-      session.log.debug({ code }, 'session closed');
+      else if (!isUtf8(data)) dialect.onUndecodable('text frame is not UTF-8');
+      else dialect.onText(data.toString('utf8'));
     });
   }
 }

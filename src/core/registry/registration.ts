@@ -1,5 +1,7 @@
 import type { Brewer } from '../../protocol/pubkeeper/packets.js';
 import { BrewerEvent } from '../brewerEvent.js';
+import { offerOf, type BrewerOffer } from '../patrons/brews.js';
+import type { Pair, Patron } from '../patrons/patron.js';
 import type { Session } from '../session.js';
 
 /**
@@ -9,6 +11,9 @@ import type { Session } from '../session.js';
  */
 export class Registration {
   private cachedNotify: BrewerEvent | undefined;
+  private cachedOffer: BrewerOffer | undefined;
+  /** 1.x pairs with patrons, kept by the Matchmaker. */
+  readonly pairs = new Map<Patron, Pair>();
 
   constructor(
     readonly topic: string,
@@ -21,6 +26,12 @@ export class Registration {
 
   get uuid(): string {
     return this.brewer.uuid;
+  }
+
+  /** How this brewer looks to 1.x patrons. */
+  offer(): BrewerOffer {
+    this.cachedOffer ??= offerOf(this.brewer);
+    return this.cachedOffer;
   }
 
   notifyEvent(): BrewerEvent {

@@ -1,0 +1,325 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { Config } from '../../config/schema.js';
+import type { Logger } from '../../core/logger.js';
+import { CloseCode, CloseReason } from '../../protocol/closeCodes.js';
+import {
+  decodeRelayFrame,
+  isRelayDecodeError,
+  RelayFrameType,
+  selectRelaySubprotocol,
+  type RelayFrame,
+} from '../../protocol/relay/codec.js';
+import { Liveness } from '../liveness.js';
+import { WsConnection } from '../wsConnection.js';
+
+export interface BrewRelayOptions {
+  config: Config;
+  logger: Logger;
+}
+
+export interface BrewRelayStats {
+  /** Open connections, not counting those being closed. */
+  connections: number;
+  /** Topic hashes with at least one joined connection. */
+  topics: number;
+  /** Topic hashes with a remembered last value. */
+  lastValues: number;
+}
+
+// Not in CloseReason: only the relay closes for too many topics (the discovery dialects answer an
+// ERROR and keep the session).
+const LIMIT_EXCEEDED = 'Limit exceeded.';
+const INTERNAL = 'Internal error.';
+const ERROR_WINDOW_MS = 10_000;
+
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+}
+
+function refuseUpgrade(socket: Duplex, status: number, text: string, body = ''): void {
+  const length = Buffer.byteLength(body);
+  const type = body ? 'Content-Type: text/plain; charset=utf-8\r\n' : '';
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${type}Content-Length: ${length}\r\n\r\n${body}`);
+}
+
+/** `Sec-WebSocket-Protocol: a, b` → ['a', 'b'] (ws re-parses it strictly in handleUpgrade). */
+function offeredSubprotocols(header: string | undefined): string[] {
+  return (header ?? '').split(',').map((value) => value.trim()).filter((value) => value !== '');
+}
+
+/** One relay connection: the topics it joined and its budget of undecodable frames. */
+class RelayPeer {
+  readonly topics = new Set<string>();
+  closed = false;
+  private errorWindowStart = 0;
+  private errorsInWindow = 0;
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly conn: WsConnection,
+    readonly log: Logger,
+  ) {}
+
+  /** Counts one undecodable frame; true when this one goes past the per-10 s budget. */
+  overErrorBudget(limit: number, now = Date.now()): boolean {
+    if (now - this.errorWindowStart >= ERROR_WINDOW_MS) {
+      this.errorWindowStart = now;
+      this.errorsInWindow = 0;
+    }
+    return ++this.errorsInWindow > limit;
+  }
+}
+
+/**
+ * The websocket-brew relay (protocol/relay.md): its own HTTP server, one WebSocket endpoint at
+ * `/`, pools of connections keyed by topic hash, and the last value of each topic for late
+ * joiners. It knows nothing of discovery: brewers advertise `{name: 'websocket', hostname, port,
+ * secure}` pointing here, and patrons connect here from the BREWER_NOTIFY entry.
+ */
+export class BrewRelay {
+  private readonly http: Server;
+  private readonly wss: WebSocketServer;
+  private readonly liveness: Liveness;
+  private readonly peers = new Set<RelayPeer>();
+  /** Every socket until its 'close', including those of peers already being closed. */
+  private readonly sockets = new Set<WebSocket>();
+  /** topic hash (hex) → joined connections; deleted when it empties. */
+  private readonly pools = new Map<string, Set<RelayPeer>>();
+  /** topic hash (hex) → last payload. A Map keeps insertion order: the first key is the oldest. */
+  private readonly lastValues = new Map<string, Buffer>();
+  private nextId = 1;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: BrewRelayOptions) {
+    const { config } = options;
+    this.liveness = new Liveness(config.pingIntervalMs, config.maxMissedPongs);
+    this.wss = new WebSocketServer({
+      noServer: true,
+      // [RELAY-7] ws closes 1009 by itself past this, before the frame is buffered whole.
+      maxPayload: config.relayMaxFrameBytes,
+      clientTracking: false,
+      perMessageDeflate: false,
+      // Text frames are counted as undecodable ([RELAY-10]) rather than closed 1007 by ws.
+      skipUTF8Validation: true,
+      handleProtocols: (offered) => selectRelaySubprotocol(offered) ?? false,
+    });
+    this.http = createServer((req, res) => {
+      const path = (req.url ?? '/').split('?', 1)[0];
+      res.writeHead(path === '/' ? 426 : 404, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
+      res.end(path === '/' ? 'WebSocket upgrade required\n' : 'Not Found\n');
+    });
+    this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
+    this.http.on('clientError', (_err, socket) => socket.destroy());
+  }
+
+  /** Listens on `config.host`:`config.relayPort`; throws when relayPort is not set. */
+  async listen(): Promise<AddressInfo> {
+    const { host, relayPort } = this.options.config;
+    if (relayPort === undefined) throw new Error('relayPort is not set: the relay is off.');
+    await new Promise<void>((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(relayPort, host, () => {
+        this.http.off('error', reject);
+        resolve();
+      });
+    });
+    return this.address();
+  }
+
+  /** The bound address; only meaningful after listen() resolved. */
+  address(): AddressInfo {
+    return this.http.address() as AddressInfo;
+  }
+
+  stats(): BrewRelayStats {
+    return { connections: this.peers.size, topics: this.pools.size, lastValues: this.lastValues.size };
+  }
+
+  /** Idempotent: refuses new upgrades, closes every connection 1001, then the HTTP server. */
+  close(): Promise<void> {
+    this.closing ??= this.doClose();
+    return this.closing;
+  }
+
+  private async doClose(): Promise<void> {
+    this.liveness.stop();
+    // [RELAY-11]
+    for (const peer of [...this.peers]) this.closePeer(peer, CloseCode.GOING_AWAY, CloseReason.GOING_AWAY);
+    await this.socketsClosed([...this.sockets], this.options.config.drainTimeoutMs);
+    for (const ws of this.sockets) ws.terminate();
+    await new Promise<void>((resolve) => {
+      this.http.close(() => resolve());
+      this.http.closeAllConnections();
+    });
+    this.lastValues.clear();
+  }
+
+  private socketsClosed(sockets: WebSocket[], timeoutMs: number): Promise<void> {
+    const open = sockets.filter((ws) => ws.readyState !== ws.CLOSED);
+    if (open.length === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      let left = open.length;
+      const timer = setTimeout(resolve, timeoutMs);
+      timer.unref();
+      for (const ws of open) {
+        ws.once('close', () => {
+          if (--left > 0) return;
+          clearTimeout(timer);
+          resolve();
+        });
+      }
+    });
+  }
+
+  /** [RELAY-1] `GET /` with an acceptable subprotocol, or an HTTP refusal. */
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    if (this.closing) return refuseUpgrade(socket, 503, 'Service Unavailable');
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if (path !== '/') return refuseUpgrade(socket, 404, 'Not Found');
+    const offered = offeredSubprotocols(req.headers['sec-websocket-protocol']);
+    if (selectRelaySubprotocol(offered) === undefined) {
+      return refuseUpgrade(socket, 400, 'Bad Request', 'no acceptable subprotocol: offer pubkeeper-1.0.0\n');
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.attach(ws));
+  }
+
+  private attach(ws: WebSocket): void {
+    const log = this.options.logger.child({ session: `relay-${this.nextId++}`, dialect: 'relay' });
+    const peer = new RelayPeer(ws, new WsConnection(ws), log);
+    this.peers.add(peer);
+    this.sockets.add(ws);
+    this.liveness.watch(ws);
+    log.debug({ subprotocol: ws.protocol }, 'relay connection opened');
+    if (this.closing) this.closePeer(peer, CloseCode.GOING_AWAY, CloseReason.GOING_AWAY);
+    ws.on('message', (data, isBinary) => {
+      // Never let one connection's input take the process (or another connection) down.
+      try {
+        this.onMessage(peer, toBuffer(data), isBinary);
+      } catch (err) {
+        log.error({ err }, 'relay frame handling failed');
+        this.closePeer(peer, CloseCode.INTERNAL, INTERNAL);
+      }
+    });
+    // ws reports 1009 (too big) and protocol errors here, then closes; 'close' cleans up.
+    ws.on('error', (err) => log.debug({ err: err.message }, 'socket error'));
+    ws.on('close', (code) => {
+      this.detach(peer);
+      this.peers.delete(peer);
+      this.sockets.delete(ws);
+      log.debug({ code }, 'relay connection closed');
+    });
+  }
+
+  private onMessage(peer: RelayPeer, bytes: Buffer, isBinary: boolean): void {
+    if (peer.closed) return;
+    if (!isBinary) return this.undecodable(peer, 'text frame');
+    const frame = decodeRelayFrame(bytes);
+    if (isRelayDecodeError(frame)) return this.undecodable(peer, frame.error);
+    switch (frame.type) {
+      case RelayFrameType.JOIN:
+        return this.join(peer, frame.topicKey);
+      case RelayFrameType.LEAVE:
+        return this.leave(peer, frame.topicKey);
+      case RelayFrameType.PUBLISH:
+        return this.publish(peer, frame);
+    }
+  }
+
+  /**
+   * [RELAY-10] The Python relay logs unknown frames and carries on. We do too (the frame is dropped,
+   * nothing is answered: the brew has no error frame), but count them, so that a peer sending
+   * garbage in a loop is cut (1008 "Too many errors.") instead of costing a log line per frame.
+   */
+  private undecodable(peer: RelayPeer, why: string): void {
+    peer.log.debug({ why }, 'undecodable relay frame dropped');
+    if (peer.overErrorBudget(this.options.config.maxErrorsPer10s)) {
+      peer.log.warn('too many undecodable relay frames, closing');
+      this.closePeer(peer, CloseCode.POLICY, CloseReason.ERROR_FLOOD);
+    }
+  }
+
+  /** [RELAY-3] Joins the pool, then sends the topic's last value, if any, to the joiner. */
+  private join(peer: RelayPeer, key: string): void {
+    if (peer.topics.has(key)) return; // the JS brew never repeats a JOIN; a repeat must not repeat the last value
+    if (peer.topics.size >= this.options.config.relayMaxTopicsPerConnection) {
+      // [RELAY-8]
+      peer.log.warn({ topics: peer.topics.size }, 'too many relay topics, closing');
+      return this.closePeer(peer, CloseCode.POLICY, LIMIT_EXCEEDED);
+    }
+    peer.topics.add(key);
+    let pool = this.pools.get(key);
+    if (!pool) this.pools.set(key, (pool = new Set()));
+    pool.add(peer);
+    const last = this.lastValues.get(key);
+    if (last) this.deliver(peer, last);
+  }
+
+  /** [RELAY-4] */
+  private leave(peer: RelayPeer, key: string): void {
+    if (!peer.topics.delete(key)) return;
+    this.removeFromPool(peer, key);
+  }
+
+  /**
+   * [RELAY-5] Remembers the payload and forwards it, without the relay header, to every joined
+   * connection but the publisher. The payload is copied once (so the last value does not pin ws's
+   * receive buffer) and that one Buffer goes to every receiver.
+   */
+  private publish(peer: RelayPeer, frame: RelayFrame): void {
+    const payload = Buffer.from(frame.payload);
+    this.remember(frame.topicKey, payload);
+    const pool = this.pools.get(frame.topicKey);
+    if (!pool) return;
+    // deliver() may close a receiver, which deletes it from this Set: safe during for…of.
+    for (const receiver of pool) if (receiver !== peer) this.deliver(receiver, payload);
+  }
+
+  /** [RELAY-6] A bounded map in publish order: re-publishing moves a topic to the young end. */
+  private remember(key: string, payload: Buffer): void {
+    this.lastValues.delete(key);
+    this.lastValues.set(key, payload);
+    while (this.lastValues.size > this.options.config.relayMaxLastValues) {
+      const oldest = this.lastValues.keys().next();
+      if (oldest.done) break;
+      this.lastValues.delete(oldest.value);
+    }
+  }
+
+  /** [RELAY-9] Like the discovery sessions: past the cap, the frame is not sent and the peer is cut. */
+  private deliver(peer: RelayPeer, payload: Buffer): void {
+    if (peer.closed) return;
+    const unsent = peer.conn.bufferedAmount;
+    if (unsent > this.options.config.relayMaxUnsentBytes) {
+      peer.log.warn({ bufferedAmount: unsent }, 'slow relay consumer, closing');
+      return this.closePeer(peer, CloseCode.POLICY, CloseReason.SLOW_CONSUMER);
+    }
+    peer.conn.send(payload);
+  }
+
+  /** Idempotent. Leaves the pools at once, so nothing more is queued behind the close frame. */
+  private closePeer(peer: RelayPeer, code: number, reason: string): void {
+    if (peer.closed) return;
+    peer.closed = true;
+    this.detach(peer);
+    this.peers.delete(peer);
+    peer.conn.close(code, reason);
+  }
+
+  /** [RELAY-6] Out of every pool; a pool left empty is deleted (its last value stays). */
+  private detach(peer: RelayPeer): void {
+    for (const key of peer.topics) this.removeFromPool(peer, key);
+    peer.topics.clear();
+  }
+
+  private removeFromPool(peer: RelayPeer, key: string): void {
+    const pool = this.pools.get(key);
+    if (!pool) return;
+    pool.delete(peer);
+    if (pool.size === 0) this.pools.delete(key);
+  }
+}
