@@ -14,7 +14,7 @@ import { ERROR_CODES, type ErrorCode } from '../../src/protocol/errors.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
 const PROTOCOL = join(ROOT, 'protocol');
-const RULE_ID = /\b(?:PK|PCP)-[A-Z][A-Z0-9]*-\d+\b/g;
+const RULE_ID = /\b(?:PK1|PK|PCP)-[A-Z][A-Z0-9]*-\d+\b/g;
 
 function filesUnder(dir: string, keep: (path: string) => boolean): string[] {
   if (!existsSync(dir)) return [];
@@ -59,7 +59,7 @@ const headings = (markdown: string): { level: number; text: string }[] =>
 /** Rule IDs a page defines: a heading that starts with the ID, or a line that opens with it in bold. */
 function ruleSections(markdown: string): string[] {
   return proseLines(markdown).flatMap((line) => {
-    const m = /^(?:#{1,6}\s+|\*\*)((?:PK|PCP)-[A-Z][A-Z0-9]*-\d+)\b/.exec(line);
+    const m = /^(?:#{1,6}\s+|\*\*)((?:PK1|PK|PCP)-[A-Z][A-Z0-9]*-\d+)\b/.exec(line);
     return m?.[1] ? [m[1]] : [];
   });
 }
