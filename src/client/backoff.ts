@@ -24,6 +24,19 @@ export const DEFAULT_BACKOFF: Readonly<BackoffOptions> = Object.freeze({
   pauseMs: 300_000,
 });
 
+/** Misconfiguration fails at construction, in one sentence. */
+export function checkBackoffOptions(options: BackoffOptions): void {
+  for (const [name, value] of Object.entries(options)) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw new Error(`DiscoveryClient: backoff.${name} must be a finite number of milliseconds, at least 0.`);
+    }
+  }
+  // A zero window would retry at once, forever: the loop this client exists to avoid.
+  if (options.baseMs <= 0 || options.capMs < options.baseMs) {
+    throw new Error('DiscoveryClient: backoff.baseMs must be above 0 and backoff.capMs at least baseMs.');
+  }
+}
+
 // 2 ** 53 is where doubling stops being exact; the cap has long taken over by then.
 const MAX_EXPONENT = 52;
 

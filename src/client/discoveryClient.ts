@@ -1,9 +1,17 @@
 import { EventEmitter } from 'node:events';
 import type { Brewer } from '../protocol/pubkeeper/packets.js';
-import { DEFAULT_BACKOFF, ReconnectSchedule, closePolicy, type BackoffOptions, type RandomSource } from './backoff.js';
+import { DEFAULT_BACKOFF, ReconnectSchedule, checkBackoffOptions, closePolicy, type BackoffOptions, type RandomSource } from './backoff.js';
 import type { BrewerEventArgs } from './pubkeeperClient.js';
 import { KnownBrewers, brewerKey, type BrewerChange } from './reconcile.js';
-import { DEFAULT_REFRESH, refreshAtMs, retryRefreshAtMs, type RefreshOptions, type TokenProvider, type TokenReason } from './tokenRefresh.js';
+import {
+  DEFAULT_REFRESH,
+  RefreshTimer,
+  refreshAtMs,
+  retryRefreshAtMs,
+  type RefreshOptions,
+  type TokenProvider,
+  type TokenReason,
+} from './tokenRefresh.js';
 import { TokenRefusedError, pubkeeperTransport, type DiscoveryTransport, type SessionHandlers, type TransportSession } from './transports.js';
 
 export interface DiscoveryClientOptions {
@@ -75,9 +83,6 @@ interface Attempt {
   connectedAt?: number;
 }
 
-// setTimeout holds a 32-bit signed delay; a longer one would fire at once.
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /**
  * A discovery client that survives failures: reconnects with full-jitter backoff over one or more
  * servers, honours close codes, refreshes its token before `exp`, and after every reconnect replays
@@ -104,7 +109,7 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
   private closing: Promise<void> | undefined;
   private attempting: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
-  private refreshTimer: NodeJS.Timeout | undefined;
+  private readonly refreshTimer: RefreshTimer;
   private urlIndex = 0;
   private tokenReason: TokenReason = 'connect';
   /** Requests on the current session, one after another, after its replay. Never rejects. */
@@ -118,10 +123,11 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
     this.provider = typeof token === 'string' ? () => token : token;
     this.transport = options.transport ?? pubkeeperTransport();
     const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
-    checkBackoff(backoff);
+    checkBackoffOptions(backoff);
     this.schedule = new ReconnectSchedule(backoff, options.random ?? Math.random);
     this.refreshOptions = { ...DEFAULT_REFRESH, ...options.refresh };
     this.now = options.now ?? Date.now;
+    this.refreshTimer = new RefreshTimer(this.now);
   }
 
   /** True between `connected` and `disconnected`. */
@@ -220,7 +226,7 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
 
   private async shutdown(): Promise<void> {
     clearTimeout(this.retryTimer);
-    clearTimeout(this.refreshTimer);
+    this.refreshTimer.cancel();
     const error = closedError();
     for (const waiter of this.connectWaiters.splice(0)) waiter.reject(error);
     for (const entry of this.registrations.values()) for (const waiter of entry.waiters.splice(0)) waiter.reject(error);
@@ -393,7 +399,7 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
   private sessionClosed(attempt: Attempt, code: number, reason: string): void {
     if (this.current !== attempt) return;
     this.current = undefined;
-    clearTimeout(this.refreshTimer);
+    this.refreshTimer.cancel();
     this.known.abortSnapshots();
     const wasLive = this.live;
     this.live = false;
@@ -422,21 +428,10 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
   }
 
   private armRefresh(attempt: Attempt, token: string, receivedAtMs: number): void {
-    clearTimeout(this.refreshTimer);
     attempt.token = token;
     const at = refreshAtMs(token, receivedAtMs, this.refreshOptions);
-    if (at !== undefined) this.refreshAt(attempt, at);
-  }
-
-  private refreshAt(attempt: Attempt, atMs: number): void {
-    const wait = atMs - this.now();
-    const timer = setTimeout(
-      () => (wait > MAX_TIMER_MS ? this.refreshAt(attempt, atMs) : void this.refresh(attempt)),
-      Math.max(0, Math.min(wait, MAX_TIMER_MS)),
-    );
-    // The session's socket keeps the process up; the refresh timer must not on its own.
-    timer.unref();
-    this.refreshTimer = timer;
+    if (at === undefined) this.refreshTimer.cancel();
+    else this.refreshTimer.at(at, () => void this.refresh(attempt));
   }
 
   /** Sends a fresh token on the live session before the current one expires. */
@@ -464,7 +459,7 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
   private refreshFailed(attempt: Attempt, error: unknown): void {
     this.reportError(new DiscoveryClientError(`token refresh failed: ${messageOf(error)}`, 'refresh', { cause: error }));
     const at = attempt.token === undefined ? undefined : retryRefreshAtMs(attempt.token, this.now());
-    if (at !== undefined) this.refreshAt(attempt, at);
+    if (at !== undefined) this.refreshTimer.at(at, () => void this.refresh(attempt));
   }
 
   private report(changes: readonly BrewerChange[]): void {
@@ -476,18 +471,6 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
 
   private reportError(error: DiscoveryClientError): void {
     if (this.listenerCount('error') > 0) this.emit('error', error);
-  }
-}
-
-function checkBackoff(options: BackoffOptions): void {
-  for (const [name, value] of Object.entries(options)) {
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      throw new Error(`DiscoveryClient: backoff.${name} must be a finite number of milliseconds, at least 0.`);
-    }
-  }
-  // A zero window would retry at once, forever: the loop this client exists to avoid.
-  if (options.baseMs <= 0 || options.capMs < options.baseMs) {
-    throw new Error('DiscoveryClient: backoff.baseMs must be above 0 and backoff.capMs at least baseMs.');
   }
 }
 

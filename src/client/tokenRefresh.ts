@@ -84,3 +84,29 @@ export function retryRefreshAtMs(token: string, nowMs: number, minGapMs = 1000):
   const half = (exp * 1000 - nowMs) / 2;
   return half >= minGapMs ? nowMs + half : undefined;
 }
+
+// setTimeout holds a 32-bit signed delay; a longer one would fire at once.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * One pending refresh at a time, at an absolute moment of the injected clock. Tokens may live for
+ * months, past what one setTimeout can wait, so a far moment is reached in hops. Unref'd: the
+ * session's socket keeps the process up, this timer must not on its own.
+ */
+export class RefreshTimer {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly now: () => number) {}
+
+  at(atMs: number, fire: () => void): void {
+    this.cancel();
+    const wait = atMs - this.now();
+    this.timer = setTimeout(() => (wait > MAX_TIMER_MS ? this.at(atMs, fire) : fire()), Math.max(0, Math.min(wait, MAX_TIMER_MS)));
+    this.timer.unref();
+  }
+
+  cancel(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}

@@ -23,9 +23,15 @@ export interface DiscoveryStats {
  */
 export class Discovery {
   readonly registry = new BrewerRegistry();
-  readonly patrons = new Matchmaker(this.registry);
+  readonly patrons = new Matchmaker(this.registry, () => this.quiet);
   private readonly index = new SubscriptionIndex<Subscription>();
   readonly stats: DiscoveryStats = { notificationsSent: 0 };
+  /**
+   * Set while the server drains: every session is about to close, so the removals of their
+   * brewers would only tell closing subscribers something false (that brewers went away, when the
+   * server did) and cost brewers × subscribers messages.
+   */
+  quiet = false;
 
   get subscriptionCount(): number {
     return this.index.size;
@@ -176,7 +182,7 @@ export class Discovery {
   }
 
   private deliver(session: Session, event: BrewerEvent): void {
-    if (session.closed) return;
+    if (session.closed || this.quiet) return;
     this.stats.notificationsSent++;
     session.deliver(event);
   }

@@ -23,6 +23,7 @@ export type SessionListener = (session: Session, code: number, reason: string) =
 
 /** What the hub reports; the edge turns it into logs and metrics (STYLE §5.8). */
 export interface HubEvents {
+  sessionStarted: [session: Session];
   sessionEnded: [session: Session, code: number, reason: string];
   errorSent: [session: Session, code: ErrorCode];
 }
@@ -65,6 +66,7 @@ export class Hub extends EventEmitter<HubEvents> {
       errored: (s, code) => this.emit('errorSent', s, code),
     });
     this.sessions.add(session);
+    this.emit('sessionStarted', session);
     return session;
   }
 

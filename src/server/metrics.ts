@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { Hub } from '../core/hub.js';
+import type { BrewRelay } from './relay/brewRelay.js';
 
 /**
  * Prometheus metrics of one server, in a registry of its own (several servers may share a
@@ -10,7 +11,7 @@ import type { Hub } from '../core/hub.js';
 export class Metrics {
   readonly registry = new Registry();
 
-  constructor(hub: Hub) {
+  constructor(hub: Hub, relay?: BrewRelay) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
     new Gauge({
@@ -49,6 +50,24 @@ export class Metrics {
     });
     monotonic('pubkeeper_notifications_sent_total', 'Brewer notifications delivered to sessions.', () => hub.discovery.stats.notificationsSent, registers);
     monotonic('pubkeeper_messages_routed_total', 'PCP messages delivered from one client to another.', () => hub.pcp.stats.messagesRouted, registers);
+    if (relay) {
+      new Gauge({
+        name: 'pubkeeper_relay_connections',
+        help: 'Open brew relay connections.',
+        registers,
+        collect() {
+          this.set(relay.stats().connections);
+        },
+      });
+      new Gauge({
+        name: 'pubkeeper_relay_topics',
+        help: 'Brew relay topics with at least one joined connection.',
+        registers,
+        collect() {
+          this.set(relay.stats().topics);
+        },
+      });
+    }
     const errors = new Counter({ name: 'pubkeeper_errors_total', help: 'Errors answered to clients, by code.', labelNames: ['code'], registers });
     const closes = new Counter({ name: 'pubkeeper_closes_total', help: 'Sessions ended, by close code.', labelNames: ['code'], registers });
     hub.on('errorSent', (_session, code) => errors.inc({ code }));

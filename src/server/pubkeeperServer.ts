@@ -14,6 +14,7 @@ import type { Config } from '../config/schema.js';
 import { CloseCode, CloseReason } from '../protocol/closeCodes.js';
 import { handleHttp } from './httpRoutes.js';
 import { Metrics } from './metrics.js';
+import { BrewRelay } from './relay/brewRelay.js';
 import { checkPcpUpgrade, isPcpPath, type PcpUpgrade } from './pcpUpgrade.js';
 import { Liveness } from './liveness.js';
 import { WsConnection } from './wsConnection.js';
@@ -51,6 +52,8 @@ export class PubkeeperServer {
   private readonly liveness: Liveness;
   private readonly sockets = new Set<WebSocket>();
   private draining: Promise<void> | undefined;
+  /** The websocket brew relay, on its own port, when `relayPort` is set. */
+  readonly relay: BrewRelay | undefined;
 
   constructor(private readonly options: ServerOptions) {
     const { config, logger } = options;
@@ -75,7 +78,8 @@ export class PubkeeperServer {
       skipUTF8Validation: true,
       handleProtocols: () => false,
     });
-    this.metrics = new Metrics(this.hub);
+    this.relay = config.relayPort === undefined ? undefined : new BrewRelay({ config, logger });
+    this.metrics = new Metrics(this.hub, this.relay);
     this.http = createServer((req, res) => handleHttp(req, res, this.metrics, this.draining !== undefined));
     this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
     this.http.on('clientError', (_err, socket) => socket.destroy());
@@ -90,6 +94,7 @@ export class PubkeeperServer {
         resolve();
       });
     });
+    await this.relay?.listen();
     return this.address();
   }
 
@@ -108,6 +113,8 @@ export class PubkeeperServer {
     log.info({ sessions: this.hub.sessions.size }, 'draining');
     this.liveness.stop();
     this.hub.pcp.stop();
+    const relayClosed = this.relay?.close();
+    this.hub.discovery.quiet = true;
     for (const session of [...this.hub.sessions]) session.close(CloseCode.GOING_AWAY, CloseReason.GOING_AWAY);
     await this.socketsClosed(this.options.config.drainTimeoutMs);
     for (const ws of this.sockets) ws.terminate();
@@ -115,6 +122,7 @@ export class PubkeeperServer {
       this.http.close(() => resolve());
       this.http.closeAllConnections();
     });
+    await relayClosed;
     log.info('stopped');
   }
 

@@ -30,6 +30,10 @@ export async function startServer({ config, logger }: StartOptions): Promise<Sta
     { host: address.address, port: address.port, keys: keys.verification.map((k) => `${k.kid} (${k.alg})`) },
     `listening on ${address.address}:${address.port}`,
   );
+  if (server.relay) {
+    const relay = server.relay.address();
+    logger.info({ host: relay.address, relayPort: relay.port }, `brew relay listening on ${relay.address}:${relay.port}`);
+  }
   logger.info(`mint a token with: npx pubkeeper token --keys ${config.keys} --sub NAME --right all`);
   return { server, address };
 }

@@ -247,7 +247,6 @@ describe('DiscoveryClient', () => {
       while (sorted[i]! - sorted[j]! > slice) j++;
       busiest = Math.max(busiest, i - j + 1);
     }
-    console.log('HERD', Math.round(span), busiest, Math.round(sorted[0]!), Math.round(sorted[count - 1]!));
     // About 10 land in a 20 ms slice on average; a burst would put most of the 200 in one.
     expect(busiest).toBeLessThanOrEqual(0.15 * count);
   });

@@ -20,7 +20,11 @@ import { brewerEntry, Patron, patronEntry, patronKey, type Pair } from './patron
 export class Matchmaker {
   private readonly index = new SubscriptionIndex<Patron>();
 
-  constructor(private readonly registry: BrewerRegistry) {}
+  constructor(
+    private readonly registry: BrewerRegistry,
+    /** True while the server drains: removals are not announced (see Discovery.quiet). */
+    private readonly quiet: () => boolean,
+  ) {}
 
   get patronCount(): number {
     return this.index.size;
@@ -82,7 +86,7 @@ export class Matchmaker {
   brewerRemoved(registration: Registration): void {
     for (const pair of registration.pairs.values()) {
       pair.patron.pairs.delete(registration);
-      pair.patron.session.pairSink?.brewerRemoved(registration.topic, pair.patron.patronId, registration.uuid);
+      if (!this.quiet()) pair.patron.session.pairSink?.brewerRemoved(registration.topic, pair.patron.patronId, registration.uuid);
     }
     registration.pairs.clear();
   }
@@ -130,7 +134,7 @@ export class Matchmaker {
     for (const pair of patron.pairs.values()) {
       pair.registration.pairs.delete(patron);
       const told = pair.brewerToldSession;
-      if (told && !told.closed && told === pair.registration.owner) {
+      if (told && !told.closed && told === pair.registration.owner && !this.quiet()) {
         told.pairSink?.patronRemoved(pair.registration.topic, pair.registration.uuid, patron.patronId);
       }
     }

@@ -109,8 +109,9 @@ export class BrewRelay {
     });
     this.http = createServer((req, res) => {
       const path = (req.url ?? '/').split('?', 1)[0];
-      res.writeHead(path === '/' ? 426 : 404, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
-      res.end(path === '/' ? 'WebSocket upgrade required\n' : 'Not Found\n');
+      const headers = { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' };
+      if (path !== '/') return void res.writeHead(404, headers).end('Not Found\n');
+      res.writeHead(426, { ...headers, Upgrade: 'websocket' }).end('WebSocket upgrade required\n');
     });
     this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
     this.http.on('clientError', (_err, socket) => socket.destroy());
