@@ -66,7 +66,7 @@ export class Discovery {
     this.registry.put(registration);
     session.brewers.add(registration);
     // 1.x patrons of the replaced object hear it go before they hear of the new one.
-    if (existing) this.patrons.brewerRemoved(existing);
+    if (existing) this.patrons.brewerRemoved(existing, true);
     this.fanOut(registration.segments, registration.notifyEvent());
     this.patrons.brewerAdded(registration, session);
     return ok(undefined);

@@ -48,7 +48,8 @@ export class Matchmaker {
     if (!existing && session.subscriptions.size + session.patrons.size >= limit) {
       return fail('LIMIT_EXCEEDED', `at most ${limit} subscriptions and patrons per session`);
     }
-    if (existing) this.dropPatron(existing);
+    // A patron re-registered with other brews: it hears of its old pairs' end before the new list.
+    if (existing) this.dropPatron(existing, true);
     const patron = new Patron(session, patronId, source, pattern, brews, canonical);
     session.patrons.set(key, patron);
     this.index.add(pattern, patron);
@@ -82,11 +83,16 @@ export class Matchmaker {
     this.answerBrewer(registration, session);
   }
 
-  /** The brewer went: every patron told of it is told it is gone. */
-  brewerRemoved(registration: Registration): void {
+  /**
+   * The brewer went: every patron told of it is told it is gone. When it was replaced by another
+   * object (`replaced`), its own side hears of the old pairs' end too, before the new list.
+   */
+  brewerRemoved(registration: Registration, replaced = false): void {
     for (const pair of registration.pairs.values()) {
       pair.patron.pairs.delete(registration);
-      if (!this.quiet()) pair.patron.session.pairSink?.brewerRemoved(registration.topic, pair.patron.patronId, registration.uuid);
+      if (this.quiet()) continue;
+      pair.patron.session.pairSink?.brewerRemoved(registration.topic, pair.patron.patronId, registration.uuid);
+      if (replaced) this.tellBrewerRemoved(pair);
     }
     registration.pairs.clear();
   }
@@ -128,16 +134,24 @@ export class Matchmaker {
     owner.pairSink.patronNotify(pair.registration.uuid, [patronEntry(pair)]);
   }
 
-  private dropPatron(patron: Patron): void {
+  /** Removes a patron; its brewers' sides hear of it, and the patron itself when `replaced`. */
+  private dropPatron(patron: Patron, replaced = false): void {
     patron.session.patrons.delete(patron.key);
     this.index.remove(patron.pattern, patron);
     for (const pair of patron.pairs.values()) {
       pair.registration.pairs.delete(patron);
-      const told = pair.brewerToldSession;
-      if (told && !told.closed && told === pair.registration.owner && !this.quiet()) {
-        told.pairSink?.patronRemoved(pair.registration.topic, pair.registration.uuid, patron.patronId);
-      }
+      if (this.quiet()) continue;
+      this.tellBrewerRemoved(pair);
+      if (replaced) patron.session.pairSink?.brewerRemoved(pair.registration.topic, patron.patronId, pair.registration.uuid);
     }
     patron.pairs.clear();
+  }
+
+  /** PATRON_REMOVED to the brewer's side, if the session that was told is still its owner. */
+  private tellBrewerRemoved(pair: Pair): void {
+    const told = pair.brewerToldSession;
+    if (told && !told.closed && told === pair.registration.owner) {
+      told.pairSink?.patronRemoved(pair.registration.topic, pair.registration.uuid, pair.patron.patronId);
+    }
   }
 }

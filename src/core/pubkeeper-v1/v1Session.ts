@@ -54,7 +54,7 @@ export class V1Session implements PairSink {
     }
   }
 
-  /** [PK1-WIRE-2] the 1.x dialect is binary; text frames cannot be decoded. */
+  /** [PK1-ERR-1] the 1.x dialect is binary; text frames cannot be decoded. */
   onText(): void {
     if (this.session.closed) return;
     this.error(new PubkeeperError('DECODE_FAILED', 'text frames are not accepted; send binary 1.x frames'));
@@ -94,6 +94,10 @@ export class V1Session implements PairSink {
       }
       case V1Packet.PATRON_UNREGISTER:
         return hub.discovery.patrons.unregisterPatron(session, message.payload.topic, message.payload.patron_id);
+      case V1Packet.ERROR:
+        // [PK1-ERR-2] logged, never answered (an ERROR answering an ERROR could loop).
+        session.log.debug({ message: message.payload.message }, 'client reported an error');
+        return;
     }
   }
 

@@ -1,6 +1,6 @@
 import { fail, ok, type Result } from '../errors.js';
 import { describeIssue } from '../pubkeeper/codec.js';
-import { decodeV1Frame, encodeV1Frame, maxPayload, type V1Version } from './frame.js';
+import { decodeV1Frame, encodeV1Frame, type V1Version } from './frame.js';
 import { V1_CLIENT_PACKETS, V1Packet, type BrewerEntry, type PatronEntry, type V1ClientMessage, type V1ClientPacketId } from './packets.js';
 
 export interface V1Envelope {
@@ -33,19 +33,23 @@ export const encodeV1 = {
     encodeV1Frame(v, V1Packet.PATRON_REMOVED, { topic, brewer_id: brewerId, patron_id: patronId }),
   /** One or more frames: v1.0 caps a payload at 64 KiB, so a long list is split across notifies. */
   brewerNotify: (v: V1Version, patronId: string, brewers: BrewerEntry[]) =>
-    splitList(v, brewers, (list) => encodeV1Frame(v, V1Packet.BREWER_NOTIFY, { patron_id: patronId, brewers: list })),
+    splitList(brewers, (list) => encodeV1Frame(v, V1Packet.BREWER_NOTIFY, { patron_id: patronId, brewers: list })),
   patronNotify: (v: V1Version, brewerId: string, patrons: PatronEntry[]) =>
-    splitList(v, patrons, (list) => encodeV1Frame(v, V1Packet.PATRON_NOTIFY, { brewer_id: brewerId, patrons: list })),
+    splitList(patrons, (list) => encodeV1Frame(v, V1Packet.PATRON_NOTIFY, { brewer_id: brewerId, patrons: list })),
 };
 
-function splitList<T>(version: V1Version, entries: T[], encode: (list: T[]) => Uint8Array): Uint8Array[] {
+/**
+ * Halves a list until each part fits the version's frame. A single entry that cannot fit a v1.0
+ * frame on its own (a brewer_config over 64 KiB) is left out rather than failing the whole
+ * notify: the other pairs still reach the client, and nothing in the registry is left half done.
+ */
+function splitList<T>(entries: T[], encode: (list: T[]) => Uint8Array): Uint8Array[] {
   try {
     return [encode(entries)];
   } catch (err) {
-    if (!(err instanceof RangeError) || entries.length <= 1) throw err;
+    if (!(err instanceof RangeError)) throw err;
+    if (entries.length <= 1) return [];
   }
   const half = Math.ceil(entries.length / 2);
-  return [...splitList(version, entries.slice(0, half), encode), ...splitList(version, entries.slice(half), encode)];
+  return [...splitList(entries.slice(0, half), encode), ...splitList(entries.slice(half), encode)];
 }
-
-export { maxPayload };

@@ -39,6 +39,8 @@ export const v1BrewerRegisterSchema = z.looseObject({
 export const v1BrewerUnregisterSchema = z.looseObject({ topic: z.string(), brewer_id: id });
 export const v1PatronRegisterSchema = z.looseObject({ topic: z.string(), patron_id: id, brews: z.array(brewSchema) });
 export const v1PatronUnregisterSchema = z.looseObject({ topic: z.string(), patron_id: id });
+/** Clients may report errors too (the Python client's "Action error"); an ERROR is never answered. */
+export const v1ErrorSchema = z.looseObject({});
 
 export const V1_CLIENT_PACKETS = {
   [V1Packet.CLIENT_AUTHENTICATE]: { name: 'CLIENT_AUTHENTICATE', schema: v1AuthenticateSchema },
@@ -47,6 +49,7 @@ export const V1_CLIENT_PACKETS = {
   [V1Packet.BREWER_UNREGISTER]: { name: 'BREWER_UNREGISTER', schema: v1BrewerUnregisterSchema },
   [V1Packet.PATRON_REGISTER]: { name: 'PATRON_REGISTER', schema: v1PatronRegisterSchema },
   [V1Packet.PATRON_UNREGISTER]: { name: 'PATRON_UNREGISTER', schema: v1PatronUnregisterSchema },
+  [V1Packet.ERROR]: { name: 'ERROR', schema: v1ErrorSchema },
 } as const;
 
 export type V1ClientPacketId = keyof typeof V1_CLIENT_PACKETS;

@@ -135,3 +135,79 @@ describe('PubKeeper 1.x: brewers, patrons and brews', () => {
     expect(c.c.packets()).toEqual([]);
   });
 });
+
+describe('PubKeeper 1.x: replacing and limits', () => {
+  it('PK1-PAIR-5 a registration replaced with another object: the old pairs end (REMOVED, both sides) before the new list', async () => {
+    const t = await startTestServer();
+    const brw = await v1(t, 'b');
+    const pat = await v1(t, 'p');
+    pat.c.send(V1Packet.PATRON_REGISTER, patron('q.*', P1));
+    await pat.c.next((p) => p[0] === V1Packet.BREWER_NOTIFY);
+    brw.c.send(V1Packet.BREWER_REGISTER, brewer('q.t', B1));
+    await brw.c.next((p) => p[0] === V1Packet.PATRON_NOTIFY);
+    await pat.c.next((p) => p[0] === V1Packet.BREWER_NOTIFY);
+    // The brewer moves to another relay port.
+    const moved = { ...ws, port: 9913 };
+    brw.c.send(V1Packet.BREWER_REGISTER, brewer('q.t', B1, [moved]));
+    await brw.sync();
+    await pat.sync();
+    expect(brw.c.packets().slice(1)).toEqual([
+      [V1Packet.PATRON_REMOVED, { topic: 'q.t', brewer_id: B1, patron_id: P1 }],
+      [V1Packet.PATRON_NOTIFY, { brewer_id: B1, patrons: [{ topic: 'q.t', patron_id: P1, brew: { name: 'websocket' } }] }],
+    ]);
+    expect(pat.c.packets().slice(2)).toEqual([
+      [V1Packet.BREWER_REMOVED, { topic: 'q.t', patron_id: P1, brewer_id: B1 }],
+      [V1Packet.BREWER_NOTIFY, { patron_id: P1, brewers: [{ topic: 'q.t', brewer_id: B1, brewer_config: cipher, brew: moved }] }],
+    ]);
+    // A patron re-registered with other brews: the same, from its side.
+    pat.c.send(V1Packet.PATRON_REGISTER, patron('q.*', P1, [{ name: 'websocket', v: 2 }]));
+    await pat.sync();
+    expect(pat.c.packets().slice(4)).toEqual([
+      [V1Packet.BREWER_REMOVED, { topic: 'q.t', patron_id: P1, brewer_id: B1 }],
+      [V1Packet.BREWER_NOTIFY, { patron_id: P1, brewers: [{ topic: 'q.t', brewer_id: B1, brewer_config: cipher, brew: moved }] }],
+    ]);
+  });
+
+  it('PK1-LIMIT-1 patrons count with subscriptions towards max-subscriptions-per-session', async () => {
+    const t = await startTestServer({ config: { maxSubscriptionsPerSession: 2 } });
+    const c = await v1(t, 'c');
+    c.c.send(V1Packet.PATRON_REGISTER, patron('a', P1));
+    c.c.send(V1Packet.PATRON_REGISTER, patron('b', P2));
+    c.c.send(V1Packet.PATRON_REGISTER, patron('c', 'p3'));
+    expect(String((await c.c.next((p) => p[0] === V1Packet.ERROR))[1].message)).toMatch(/^Limit exceeded/);
+    expect(c.c.packets().filter((p) => p[0] === V1Packet.BREWER_NOTIFY)).toHaveLength(2);
+  });
+
+  it('PK1-WIRE-4 v1.0 notifies longer than 64 KiB are split across notifies; an entry that cannot fit is left out', async () => {
+    const t = await startTestServer();
+    const brw = await v1(t, 'b');
+    const big = 'k'.repeat(30_000);
+    for (let i = 0; i < 4; i++) {
+      brw.c.send(V1Packet.BREWER_REGISTER, { topic: `big.${i}`, brewer_id: `b${i}`, brewer_config: { big }, brews: [ws] });
+    }
+    brw.c.send(V1Packet.BREWER_REGISTER, { topic: 'big.huge', brewer_id: 'huge', brewer_config: { big: 'h'.repeat(70_000) }, brews: [ws] });
+    await brw.sync();
+    const pat = await v1(t, 'p', ['all'], ['pubkeeper-1.0']);
+    pat.c.send(V1Packet.PATRON_REGISTER, patron('big.*', P1));
+    await pat.sync();
+    const notifies = pat.c.packets().filter((p) => p[0] === V1Packet.BREWER_NOTIFY);
+    expect(notifies.length).toBeGreaterThan(1);
+    const ids = notifies.flatMap((p) => (p[1].brewers as { brewer_id: string }[]).map((b) => b.brewer_id)).sort();
+    expect(ids).toEqual(['b0', 'b1', 'b2', 'b3']);
+    // v1.1 carries it whole, using the high half of the length.
+    const pat11 = await v1(t, 'p11', ['all'], ['pubkeeper-1.1']);
+    pat11.c.send(V1Packet.PATRON_REGISTER, patron('big.*', P2));
+    await pat11.sync();
+    const whole = pat11.c.packets().filter((p) => p[0] === V1Packet.BREWER_NOTIFY);
+    expect(whole).toHaveLength(1);
+    expect((whole[0]?.[1].brewers as unknown[]).length).toBe(5);
+  });
+
+  it('PK1-ERR-2 an ERROR from the client is accepted and never answered', async () => {
+    const t = await startTestServer();
+    const c = await v1(t, 'c');
+    c.c.send(V1Packet.ERROR, { message: 'Action error (KeyError)' });
+    await c.sync();
+    expect(c.c.packets()).toEqual([]);
+  });
+});
