@@ -53,14 +53,5 @@ export function reportRatio(baselineName: string, results: readonly Measurement[
   }
 }
 
-/** mulberry32: a seeded PRNG, so every run benchmarks the same inputs. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG (mulberry32), so every run benchmarks the same inputs: the SDK's own. */
+export { seededRandom as prng } from '../src/client/backoff.js';

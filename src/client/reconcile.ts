@@ -1,3 +1,4 @@
+import { compilePattern, matchesTopic } from '../protocol/topicPattern.js';
 import type { BrewerEventArgs } from './pubkeeperClient.js';
 
 /** A change to the client's view of the brewers, in the order it should be reported. */
@@ -12,31 +13,10 @@ export function brewerKey(topic: string, uuid: string): string {
 
 /**
  * Does a subscription pattern match a literal topic? `*` is one segment, `**` zero or more
- * (CONTRACT §3). The SDK may not import the server core, so it carries its own matcher: greedy,
- * backtracking only to the last `**`, so linear-ish in practice and never exponential.
+ * (CONTRACT §3): the server's own matcher, from protocol/.
  */
 export function patternMatches(pattern: readonly string[], topic: readonly string[]): boolean {
-  let p = 0;
-  let t = 0;
-  let starP = -1;
-  let starT = 0;
-  while (t < topic.length) {
-    const segment = pattern[p];
-    if (segment === '**') {
-      starP = p++;
-      starT = t;
-    } else if (segment !== undefined && (segment === '*' || segment === topic[t])) {
-      p++;
-      t++;
-    } else if (starP >= 0) {
-      p = starP + 1;
-      t = ++starT;
-    } else {
-      return false;
-    }
-  }
-  while (pattern[p] === '**') p++;
-  return p === pattern.length;
+  return matchesTopic(compilePattern(pattern.join('.'), pattern), topic);
 }
 
 /** Deep equality of JSON values, key order aside: how the server compares brewer objects. */
