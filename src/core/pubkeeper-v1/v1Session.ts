@@ -115,18 +115,22 @@ export class V1Session implements PairSink {
   }
 
   brewerNotify(patronId: string, brewers: BrewerEntry[]): void {
+    this.hub.discovery.stats.notificationsSent += brewers.length;
     for (const frame of encodeV1.brewerNotify(this.version, patronId, brewers)) this.session.send(frame);
   }
 
   brewerRemoved(topic: string, patronId: string, brewerId: string): void {
+    this.hub.discovery.stats.notificationsSent++;
     this.session.send(encodeV1.brewerRemoved(this.version, topic, patronId, brewerId));
   }
 
   patronNotify(brewerId: string, patrons: PatronEntry[]): void {
+    this.hub.discovery.stats.notificationsSent += patrons.length;
     for (const frame of encodeV1.patronNotify(this.version, brewerId, patrons)) this.session.send(frame);
   }
 
   patronRemoved(topic: string, brewerId: string, patronId: string): void {
+    this.hub.discovery.stats.notificationsSent++;
     this.session.send(encodeV1.patronRemoved(this.version, topic, brewerId, patronId));
   }
 }
