@@ -1,18 +1,18 @@
+// The DiscoveryClient's public face (options, events, the calls a caller makes), wiring together the
+// reconnect loop, the recorded requests and their replay, which live in files of their own.
 import { EventEmitter } from 'node:events';
 import type { Brewer } from '../protocol/pubkeeper/packets.js';
-import { DEFAULT_BACKOFF, ReconnectSchedule, checkBackoffOptions, closePolicy, type BackoffOptions, type RandomSource } from './backoff.js';
+import { DEFAULT_BACKOFF, ReconnectSchedule, checkBackoffOptions, type BackoffOptions, type RandomSource } from './backoff.js';
+import { DiscoveryClientError, closedError, requestError } from './discoveryErrors.js';
 import type { BrewerEventArgs } from './pubkeeperClient.js';
-import { KnownBrewers, brewerKey, type BrewerChange } from './reconcile.js';
-import {
-  DEFAULT_REFRESH,
-  RefreshTimer,
-  refreshAtMs,
-  retryRefreshAtMs,
-  type RefreshOptions,
-  type TokenProvider,
-  type TokenReason,
-} from './tokenRefresh.js';
-import { TokenRefusedError, pubkeeperTransport, type DiscoveryTransport, type SessionHandlers, type TransportSession } from './transports.js';
+import { KnownBrewers, type BrewerChange } from './reconcile.js';
+import { RecordedRequests, type Waiter } from './recordedRequests.js';
+import { ReconnectLoop, type Attempt, type LoopHost } from './reconnectLoop.js';
+import { SessionReplay } from './sessionReplay.js';
+import { DEFAULT_REFRESH, type RefreshOptions, type TokenProvider } from './tokenRefresh.js';
+import { pubkeeperTransport, type DiscoveryTransport, type SessionHandlers, type TransportSession } from './transports.js';
+
+export { DiscoveryClientError, type DiscoveryOperation } from './discoveryErrors.js';
 
 export interface DiscoveryClientOptions {
   /**
@@ -45,44 +45,6 @@ export interface DiscoveryClientEvents {
   error: [DiscoveryClientError];
 }
 
-export type DiscoveryOperation = 'connect' | 'token' | 'refresh' | 'registerBrewer' | 'unregisterBrewer' | 'subscribe' | 'server' | 'close';
-
-/** A failed attempt, a refused request or refresh, or an ERROR no request claimed. */
-export class DiscoveryClientError extends Error {
-  override readonly name = 'DiscoveryClientError';
-  constructor(
-    message: string,
-    readonly operation: DiscoveryOperation,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
-
-interface Waiter {
-  resolve: () => void;
-  reject: (error: Error) => void;
-}
-
-interface Registration {
-  readonly topic: string;
-  readonly brewer: Brewer;
-  readonly waiters: Waiter[];
-}
-
-interface Subscription {
-  readonly waiters: Waiter[];
-  applied: boolean;
-}
-
-/** One connect attempt and, once it succeeds, its session. Events of an older attempt are ignored. */
-interface Attempt {
-  readonly url: string;
-  session?: TransportSession;
-  token?: string;
-  connectedAt?: number;
-}
-
 /**
  * A discovery client that survives failures: reconnects with full-jitter backoff over one or more
  * servers, honours close codes, refreshes its token before `exp`, and after every reconnect replays
@@ -93,41 +55,42 @@ interface Attempt {
  * (the wish is then dropped) or the client is closed first. Any call starts the client.
  */
 export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
-  private readonly urls: readonly string[];
-  private readonly provider: TokenProvider;
-  private readonly transport: DiscoveryTransport;
-  private readonly schedule: ReconnectSchedule;
-  private readonly refreshOptions: RefreshOptions;
-  private readonly now: () => number;
-  private readonly registrations = new Map<string, Registration>();
-  private readonly subscriptions = new Map<string, Subscription>();
+  private readonly requests = new RecordedRequests();
   private readonly known = new KnownBrewers();
   private readonly connectWaiters: Waiter[] = [];
-  private current: Attempt | undefined;
+  private readonly loop: ReconnectLoop;
+  private readonly replay: SessionReplay;
   private live = false;
-  private started = false;
   private closing: Promise<void> | undefined;
-  private attempting: Promise<void> | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private readonly refreshTimer: RefreshTimer;
-  private urlIndex = 0;
-  private tokenReason: TokenReason = 'connect';
   /** Requests on the current session, one after another, after its replay. Never rejects. */
   private chain: Promise<void> = Promise.resolve();
 
   constructor(options: DiscoveryClientOptions) {
     super();
-    this.urls = typeof options.url === 'string' ? [options.url] : [...options.url];
-    if (this.urls.length === 0) throw new Error('DiscoveryClient needs at least one server URL.');
+    const urls = typeof options.url === 'string' ? [options.url] : [...options.url];
+    if (urls.length === 0) throw new Error('DiscoveryClient needs at least one server URL.');
     const { token } = options;
-    this.provider = typeof token === 'string' ? () => token : token;
-    this.transport = options.transport ?? pubkeeperTransport();
+    const provider: TokenProvider = typeof token === 'string' ? () => token : token;
+    const transport = options.transport ?? pubkeeperTransport();
     const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     checkBackoffOptions(backoff);
-    this.schedule = new ReconnectSchedule(backoff, options.random ?? Math.random);
-    this.refreshOptions = { ...DEFAULT_REFRESH, ...options.refresh };
-    this.now = options.now ?? Date.now;
-    this.refreshTimer = new RefreshTimer(this.now);
+    const schedule = new ReconnectSchedule(backoff, options.random ?? Math.random);
+    const refresh = { ...DEFAULT_REFRESH, ...options.refresh };
+    const host: LoopHost = {
+      closing: () => this.closing !== undefined,
+      handlersFor: (attempt) => this.handlersFor(attempt),
+      opened: (attempt, session) => void this.runSession(attempt, session),
+      ended: (code, reason) => this.sessionEnded(code, reason),
+      reconnecting: (event) => this.emit('reconnecting', event),
+      reportError: (error) => this.reportError(error),
+    };
+    this.loop = new ReconnectLoop({ urls, provider, transport, schedule, refresh, now: options.now ?? Date.now }, host);
+    this.replay = new SessionReplay(this.requests, this.known, {
+      alive: (attempt) => this.loop.alive(attempt),
+      closing: host.closing,
+      report: (changes) => this.report(changes),
+      reportError: host.reportError,
+    });
   }
 
   /** True between `connected` and `disconnected`. */
@@ -145,20 +108,16 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
     if (this.closing) return Promise.reject(closedError());
     if (this.live) return Promise.resolve();
     const connected = new Promise<void>((resolve, reject) => this.connectWaiters.push({ resolve, reject }));
-    this.start();
+    this.loop.start();
     return connected;
   }
 
   /** Registers (or, with a changed object, updates) a brewer, now and after every reconnect. */
   registerBrewer(topic: string, brewer: Brewer): Promise<void> {
     if (this.closing) return Promise.reject(closedError());
-    const key = brewerKey(topic, brewer.uuid);
-    // Callers still waiting on an older object of this brewer are answered with the newer one.
-    const entry: Registration = { topic, brewer, waiters: this.registrations.get(key)?.waiters ?? [] };
-    const applied = new Promise<void>((resolve, reject) => entry.waiters.push({ resolve, reject }));
-    this.registrations.set(key, entry);
-    this.start();
-    void this.enqueue((attempt, session) => this.applyRegistration(attempt, session, key));
+    const { key, applied } = this.requests.register(topic, brewer);
+    this.loop.start();
+    void this.enqueue((attempt, session) => this.replay.registration(attempt, session, key));
     return applied;
   }
 
@@ -168,10 +127,7 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
    */
   unregisterBrewer(topic: string, brewer: Brewer | string): Promise<void> {
     const uuid = typeof brewer === 'string' ? brewer : brewer.uuid;
-    const key = brewerKey(topic, uuid);
-    const entry = this.registrations.get(key);
-    this.registrations.delete(key);
-    for (const waiter of entry?.waiters.splice(0) ?? []) waiter.resolve();
+    const entry = this.requests.unregister(topic, uuid);
     if (this.closing) return Promise.resolve();
     return this.enqueue(async (_attempt, session) => {
       try {
@@ -186,18 +142,10 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
   /** Subscribes to a pattern, now and after every reconnect; resolves once its snapshot was reported. */
   subscribe(pattern: string): Promise<void> {
     if (this.closing) return Promise.reject(closedError());
-    const existing = this.subscriptions.get(pattern);
-    if (existing?.applied) return Promise.resolve();
-    const subscription = existing ?? { waiters: [], applied: false };
-    const applied = new Promise<void>((resolve, reject) => subscription.waiters.push({ resolve, reject }));
-    if (existing) return applied;
-    this.subscriptions.set(pattern, subscription);
-    this.start();
-    void this.enqueue(async (attempt, session) => {
-      if (!this.subscriptions.has(pattern)) return;
-      this.known.beginSnapshot(pattern);
-      await this.applySubscription(attempt, session, pattern);
-    });
+    const { applied, added } = this.requests.subscribe(pattern);
+    if (!added) return applied;
+    this.loop.start();
+    void this.enqueue((attempt, session) => this.replay.newSubscription(attempt, session, pattern));
     return applied;
   }
 
@@ -206,10 +154,7 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
    * removed, so a consumer folding the events keeps holding exactly `brewers()`.
    */
   unsubscribe(pattern: string): Promise<void> {
-    const subscription = this.subscriptions.get(pattern);
-    if (!subscription) return Promise.resolve();
-    this.subscriptions.delete(pattern);
-    for (const waiter of subscription.waiters.splice(0)) waiter.resolve();
+    if (!this.requests.unsubscribe(pattern)) return Promise.resolve();
     this.report(this.known.forget(pattern));
     if (this.closing) return Promise.resolve();
     return this.enqueue(async (_attempt, session) => {
@@ -225,241 +170,63 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
   }
 
   private async shutdown(): Promise<void> {
-    clearTimeout(this.retryTimer);
-    this.refreshTimer.cancel();
+    this.loop.stop();
     const error = closedError();
     for (const waiter of this.connectWaiters.splice(0)) waiter.reject(error);
-    for (const entry of this.registrations.values()) for (const waiter of entry.waiters.splice(0)) waiter.reject(error);
-    for (const entry of this.subscriptions.values()) for (const waiter of entry.waiters.splice(0)) waiter.reject(error);
-    const session = this.current?.session;
+    this.requests.rejectAll(error);
+    const session = this.loop.current?.session;
     if (session && !session.closed) {
       // Explicitly, before closing: the session's end would remove them too, but only once the
       // server notices; and a registration another session of ours took over would stay.
-      const registrations = [...this.registrations.values()];
+      const registrations = [...this.requests.registrations.values()];
       await Promise.allSettled(registrations.map((r) => session.unregisterBrewer(r.topic, r.brewer.uuid)));
       await session.close(1000);
     }
     // A connect still in flight sees `closing` and closes its session itself.
-    await this.attempting;
-    this.registrations.clear();
-    this.subscriptions.clear();
+    await this.loop.inFlight;
+    this.requests.clear();
   }
 
-  private start(): void {
-    if (this.started || this.closing) return;
-    this.started = true;
-    this.launchAttempt();
-  }
-
-  private launchAttempt(): void {
-    this.retryTimer = undefined;
-    const run = this.attemptOnce().finally(() => {
-      if (this.attempting === run) this.attempting = undefined;
-    });
-    this.attempting = run;
-  }
-
-  private alive(attempt: Attempt): boolean {
-    return this.closing === undefined && this.current === attempt;
-  }
-
-  private currentUrl(): string {
-    return this.urls[this.urlIndex % this.urls.length] ?? '';
-  }
-
-  /** Token, connect, authenticate. The session's replay runs on its own, so close() never waits on it. */
-  private async attemptOnce(): Promise<void> {
-    const attempt: Attempt = { url: this.currentUrl() };
-    this.current = attempt;
-    let token: string;
-    try {
-      token = await this.provider({ reason: this.tokenReason });
-      if (typeof token !== 'string' || token === '') throw new Error('the token provider returned no token');
-    } catch (error) {
-      return this.attemptFailed(attempt, new DiscoveryClientError(`token provider failed: ${messageOf(error)}`, 'token', { cause: error }));
-    }
-    if (!this.alive(attempt)) return;
-    this.tokenReason = 'reconnect';
-    let session: TransportSession;
-    try {
-      session = await this.transport.connect(attempt.url, token, this.handlersFor(attempt));
-    } catch (error) {
-      if (error instanceof TokenRefusedError) this.tokenReason = 'rejected';
-      const failure = new DiscoveryClientError(`could not connect to ${attempt.url}: ${messageOf(error)}`, 'connect', { cause: error });
-      return this.attemptFailed(attempt, failure);
-    }
-    attempt.session = session;
-    if (!this.alive(attempt)) {
-      await session.close(1000);
-      return;
-    }
-    attempt.connectedAt = this.now();
-    this.armRefresh(attempt, token, attempt.connectedAt);
-    void this.runSession(attempt, session);
-  }
-
+  /** Replays everything on a new session, then reports `connected`. */
   private async runSession(attempt: Attempt, session: TransportSession): Promise<void> {
-    this.chain = this.replay(attempt, session);
+    this.chain = this.replay.all(attempt, session);
     await this.chain;
-    if (!this.alive(attempt) || session.closed) return;
+    if (!this.loop.alive(attempt) || session.closed) return;
     this.live = true;
     for (const waiter of this.connectWaiters.splice(0)) waiter.resolve();
     this.emit('connected', { url: attempt.url });
   }
 
-  /**
-   * Every registration and subscription again, pipelined. Snapshots are collected beside what we
-   * knew and reconciled as each subscribe is acknowledged.
-   */
-  private async replay(attempt: Attempt, session: TransportSession): Promise<void> {
-    const patterns = [...this.subscriptions.keys()];
-    for (const pattern of patterns) this.known.beginSnapshot(pattern);
-    await Promise.all([
-      ...[...this.registrations.keys()].map((key) => this.applyRegistration(attempt, session, key)),
-      ...patterns.map((pattern) => this.applySubscription(attempt, session, pattern)),
-    ]);
-  }
-
-  /** Never rejects: a refusal rejects the callers (or is reported); a lost session leaves the wish for the next replay. */
-  private async applyRegistration(attempt: Attempt, session: TransportSession, key: string): Promise<void> {
-    const entry = this.registrations.get(key);
-    if (!entry || !this.alive(attempt)) return;
-    const waiters = entry.waiters.splice(0);
-    try {
-      await session.registerBrewer(entry.topic, entry.brewer);
-      for (const waiter of waiters) waiter.resolve();
-    } catch (error) {
-      if (!this.alive(attempt) || session.closed) return this.defer(waiters, this.registrations.get(key)?.waiters);
-      if (this.registrations.get(key) === entry) this.registrations.delete(key);
-      this.fail(waiters, requestError('registerBrewer', entry.topic, error));
-    }
-  }
-
-  /** Like applyRegistration; the caller has begun the pattern's snapshot. */
-  private async applySubscription(attempt: Attempt, session: TransportSession, pattern: string): Promise<void> {
-    const subscription = this.subscriptions.get(pattern);
-    if (!subscription || !this.alive(attempt)) return;
-    const waiters = subscription.waiters.splice(0);
-    try {
-      await session.subscribe(pattern);
-      if (!this.alive(attempt)) return this.defer(waiters, this.subscriptions.get(pattern)?.waiters);
-      if (this.subscriptions.get(pattern) === subscription) {
-        subscription.applied = true;
-        this.report(this.known.endSnapshot(pattern));
-      }
-      for (const waiter of waiters) waiter.resolve();
-    } catch (error) {
-      if (!this.alive(attempt) || session.closed) return this.defer(waiters, this.subscriptions.get(pattern)?.waiters);
-      if (this.subscriptions.get(pattern) === subscription) {
-        this.subscriptions.delete(pattern);
-        this.report(this.known.forget(pattern));
-      }
-      this.fail(waiters, requestError('subscribe', pattern, error));
-    }
-  }
-
-  /** The session ended before an answer: hand the callers to the wish's next replay, or settle them. */
-  private defer(waiters: Waiter[], into: Waiter[] | undefined): void {
-    if (this.closing) for (const waiter of waiters) waiter.reject(closedError());
-    else if (into) into.push(...waiters);
-    else for (const waiter of waiters) waiter.resolve(); // withdrawn meanwhile: nothing left to wait for
-  }
-
-  private fail(waiters: Waiter[], error: DiscoveryClientError): void {
-    if (waiters.length === 0) this.reportError(error);
-    for (const waiter of waiters) waiter.reject(error);
-  }
-
-  /** Runs `op` on the current session after everything queued before; skipped (resolved) without one. */
-  private enqueue(op: (attempt: Attempt, session: TransportSession) => Promise<void>): Promise<void> {
-    const attempt = this.current;
-    const session = attempt?.session;
-    // No session: the wish is recorded and the next replay applies it.
-    if (!attempt || !session) return Promise.resolve();
-    const run = this.chain.then(() => (this.alive(attempt) ? op(attempt, session) : undefined));
-    this.chain = run.catch(() => undefined);
-    return run;
-  }
-
-  private handlersFor(attempt: Attempt): SessionHandlers {
-    return {
-      notify: (event) => {
-        if (this.alive(attempt)) this.report(this.known.notify(event));
-      },
-      removed: (event) => {
-        if (this.alive(attempt)) this.report(this.known.removed(event));
-      },
-      error: (error) => {
-        if (this.alive(attempt)) this.reportError(new DiscoveryClientError(error.message, 'server', { cause: error }));
-      },
-      close: (code, reason) => this.sessionClosed(attempt, code, reason),
-    };
-  }
-
-  private sessionClosed(attempt: Attempt, code: number, reason: string): void {
-    if (this.current !== attempt) return;
-    this.current = undefined;
-    this.refreshTimer.cancel();
+  private sessionEnded(code: number, reason: string): void {
     this.known.abortSnapshots();
     const wasLive = this.live;
     this.live = false;
     if (wasLive) this.emit('disconnected', { code, reason });
-    const upMs = attempt.connectedAt === undefined ? undefined : this.now() - attempt.connectedAt;
-    this.scheduleRetry(code, upMs);
   }
 
-  private attemptFailed(attempt: Attempt, error: DiscoveryClientError): void {
-    if (!this.alive(attempt)) return;
-    this.current = undefined;
-    this.reportError(error);
-    this.scheduleRetry(undefined, undefined);
+  /** Runs `op` on the current session after everything queued before; skipped (resolved) without one. */
+  private enqueue(op: (attempt: Attempt, session: TransportSession) => Promise<void>): Promise<void> {
+    const attempt = this.loop.current;
+    const session = attempt?.session;
+    // No session: the wish is recorded and the next replay applies it.
+    if (!attempt || !session) return Promise.resolve();
+    const run = this.chain.then(() => (this.loop.alive(attempt) ? op(attempt, session) : undefined));
+    this.chain = run.catch(() => undefined);
+    return run;
   }
 
-  private scheduleRetry(code: number | undefined, upMs: number | undefined): void {
-    if (this.closing) return;
-    const policy = closePolicy(code);
-    if (policy.tokenRejected) this.tokenReason = 'rejected';
-    this.schedule.sessionEnded(upMs);
-    const { attempt, delayMs } = this.schedule.next(policy);
-    this.urlIndex = (this.urlIndex + 1) % this.urls.length;
-    this.emit('reconnecting', { attempt, delayMs, url: this.currentUrl() });
-    // Not unref'd: a client waiting to reconnect is what keeps a long-lived process alive.
-    this.retryTimer = setTimeout(() => this.launchAttempt(), delayMs);
-  }
-
-  private armRefresh(attempt: Attempt, token: string, receivedAtMs: number): void {
-    attempt.token = token;
-    const at = refreshAtMs(token, receivedAtMs, this.refreshOptions);
-    if (at === undefined) this.refreshTimer.cancel();
-    else this.refreshTimer.at(at, () => void this.refresh(attempt));
-  }
-
-  /** Sends a fresh token on the live session before the current one expires. */
-  private async refresh(attempt: Attempt): Promise<void> {
-    const session = attempt.session;
-    if (!session || !this.alive(attempt)) return;
-    let token: string;
-    try {
-      token = await this.provider({ reason: 'refresh' });
-    } catch (error) {
-      return this.refreshFailed(attempt, error);
-    }
-    if (!this.alive(attempt)) return;
-    // Nothing newer to send: the session ends at `exp` and the reconnect asks again, as `rejected`.
-    if (token === attempt.token) return;
-    try {
-      await session.refreshToken(token);
-    } catch (error) {
-      if (!this.alive(attempt) || session.closed) return;
-      return this.refreshFailed(attempt, error);
-    }
-    if (this.alive(attempt)) this.armRefresh(attempt, token, this.now());
-  }
-
-  private refreshFailed(attempt: Attempt, error: unknown): void {
-    this.reportError(new DiscoveryClientError(`token refresh failed: ${messageOf(error)}`, 'refresh', { cause: error }));
-    const at = attempt.token === undefined ? undefined : retryRefreshAtMs(attempt.token, this.now());
-    if (at !== undefined) this.refreshTimer.at(at, () => void this.refresh(attempt));
+  private handlersFor(attempt: Attempt): Omit<SessionHandlers, 'close'> {
+    return {
+      notify: (event) => {
+        if (this.loop.alive(attempt)) this.report(this.known.notify(event));
+      },
+      removed: (event) => {
+        if (this.loop.alive(attempt)) this.report(this.known.removed(event));
+      },
+      error: (error) => {
+        if (this.loop.alive(attempt)) this.reportError(new DiscoveryClientError(error.message, 'server', { cause: error }));
+      },
+    };
   }
 
   private report(changes: readonly BrewerChange[]): void {
@@ -472,16 +239,4 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
   private reportError(error: DiscoveryClientError): void {
     if (this.listenerCount('error') > 0) this.emit('error', error);
   }
-}
-
-function closedError(): DiscoveryClientError {
-  return new DiscoveryClientError('the client was closed', 'close');
-}
-
-function requestError(operation: DiscoveryOperation, subject: string, error: unknown): DiscoveryClientError {
-  return new DiscoveryClientError(`${operation} ${subject} refused: ${messageOf(error)}`, operation, { cause: error });
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

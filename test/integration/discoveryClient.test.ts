@@ -1,60 +1,17 @@
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+// DiscoveryClient against real servers that restart: the view converges after a restart, and a
+// crowd of clients comes back spread over the backoff window.
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { seededRandom } from '../../src/client/backoff.js';
-import { DiscoveryClient, type DiscoveryClientEvents, type DiscoveryClientOptions } from '../../src/client/discoveryClient.js';
+import type { DiscoveryClient } from '../../src/client/discoveryClient.js';
 import { PubkeeperClient, type BrewerEventArgs } from '../../src/client/pubkeeperClient.js';
-import { readTokenTimes, type TokenReason } from '../../src/client/tokenRefresh.js';
-import { pcpTransport, pubkeeperTransport, type DiscoveryTransport } from '../../src/client/transports.js';
 import { loadConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/core/logger.js';
 import type { Hub } from '../../src/core/hub.js';
-import { Packet } from '../../src/protocol/pubkeeper/packets.js';
 import { PubkeeperServer } from '../../src/server/pubkeeperServer.js';
-import { closed, recordFrames } from '../helpers/frames.js';
+import { discovery, FAST, latch, next, TRANSPORTS } from '../helpers/discovery.js';
 import { tempKeys } from '../helpers/keys.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-/** A DiscoveryClient closed when the test ends. */
-function discovery(options: DiscoveryClientOptions): DiscoveryClient {
-  const client = new DiscoveryClient(options);
-  onTestFinished(() => client.close());
-  return client;
-}
-
-/** The next `event` whose arguments satisfy `pred`. The timeout only bounds a failure. */
-function next<K extends keyof DiscoveryClientEvents>(
-  client: DiscoveryClient,
-  event: K,
-  pred: (...args: DiscoveryClientEvents[K]) => boolean = () => true,
-  ms = 5000,
-): Promise<DiscoveryClientEvents[K]> {
-  const emitter = client as unknown as NodeJS.EventEmitter;
-  return new Promise((resolve, reject) => {
-    const listener = (...args: unknown[]): void => {
-      const typed = args as DiscoveryClientEvents[K];
-      if (!pred(...typed)) return;
-      clearTimeout(timer);
-      emitter.off(event, listener);
-      resolve(typed);
-    };
-    const timer = setTimeout(() => {
-      emitter.off(event, listener);
-      reject(new Error(`no ${String(event)} in ${ms} ms`));
-    }, ms);
-    emitter.on(event, listener);
-  });
-}
-
-function latch(): { promise: Promise<void>; release: () => void } {
-  let release = (): void => undefined;
-  const promise = new Promise<void>((resolve) => (release = resolve));
-  return { promise, release };
-}
+import { startTestServer } from '../helpers/server.js';
 
 type Change = { kind: 'added' | 'removed' } & BrewerEventArgs;
 
@@ -109,19 +66,6 @@ async function plainClient(url: string, token: string): Promise<PubkeeperClient>
   if (!(await client.authenticate(token))) throw new Error('plain client did not authenticate');
   return client;
 }
-
-interface TransportCase {
-  name: string;
-  url: (t: TestServer) => string;
-  transport: () => DiscoveryTransport;
-}
-
-const TRANSPORTS: TransportCase[] = [
-  { name: '/ws JSON', url: (t) => t.url, transport: () => pubkeeperTransport() },
-  { name: 'PCP v2', url: (t) => t.base, transport: () => pcpTransport({ type: 'discovery' }) },
-];
-
-const FAST = { baseMs: 20, capMs: 200 };
 
 describe.each(TRANSPORTS)('DiscoveryClient over $name', ({ url, transport }) => {
   it('converges after a restart on the same port: vanished → removed, new and changed → added, unchanged → nothing', async () => {
@@ -250,182 +194,4 @@ describe('DiscoveryClient', () => {
     // About 10 land in a 20 ms slice on average; a burst would put most of the 200 in one.
     expect(busiest).toBeLessThanOrEqual(0.15 * count);
   });
-
-  it('refreshes a short-lived token on the live session before exp, so it is never closed 4003 (both transports)', async () => {
-    const t = await startTestServer();
-    const rights = ['brew:r.*'];
-    const short = t.keys.mint('refresher', rights, { ttlSeconds: 2 });
-    const exp = readTokenTimes(short).exp!;
-    const refreshedAt: number[] = [];
-    const refreshed = [latch(), latch()];
-    const clients = TRANSPORTS.map(({ url, transport }, i) => {
-      const client = discovery({
-        url: url(t),
-        transport: transport(),
-        backoff: FAST,
-        token: ({ reason }) => {
-          if (reason === 'connect') return short;
-          refreshedAt.push(Date.now());
-          refreshed[i]!.release();
-          return t.keys.mint('refresher', rights, { ttlSeconds: 60 });
-        },
-      });
-      return { client, drops: recordDrops(client) };
-    });
-    await Promise.all(clients.map(({ client }) => client.connect()));
-    // A witness holding the short token is closed 4003 when it expires: that close is our clock.
-    const witness = await t.connect();
-    await witness.authenticate(short);
-
-    await Promise.all(refreshed.map((r) => r.promise));
-    for (const at of refreshedAt) expect(at).toBeLessThan(exp * 1000);
-    expect((await closed(witness, 5000)).code).toBe(4003);
-    // Past the original exp, the same sessions still answer.
-    await Promise.all(clients.map(({ client }, i) => client.registerBrewer(`r.after${i}`, { uuid: `after${i}` })));
-    expect(t.server.hub.discovery.registry.get('r.after0', 'after0')).toBeDefined();
-    expect(t.server.hub.discovery.registry.get('r.after1', 'after1')).toBeDefined();
-    for (const { drops } of clients) expect(drops).toEqual([]);
-  });
-
-  it('after a 4003 close asks the token provider for a new token before reconnecting', async () => {
-    const t = await startTestServer();
-    const short = t.keys.mint('expiring', ['subscribe:x.*'], { ttlSeconds: 2 });
-    const order: string[] = [];
-    const client = discovery({
-      url: t.url,
-      backoff: FAST,
-      // A caching provider: it hands back the cached token until told it was rejected.
-      token: ({ reason }: { reason: TokenReason }) => {
-        order.push(`token ${reason}`);
-        return reason === 'rejected' ? t.keys.mint('expiring', ['subscribe:x.*'], { ttlSeconds: 3600 }) : short;
-      },
-    });
-    client.on('connected', () => order.push('connected'));
-    client.on('disconnected', ({ code }) => order.push(`disconnected ${code}`));
-    const subscribed = client.subscribe('x.*');
-    await client.connect();
-    await subscribed;
-    await next(client, 'connected', () => true, 5000);
-    expect(order).toEqual(['token connect', 'connected', 'token refresh', 'disconnected 4003', 'token rejected', 'connected']);
-  });
-
-  it('close() unregisters its brewers before the session ends, closes 1000 and stops reconnecting', async () => {
-    const t = await startTestServer();
-    const watcher = await t.client('watcher', ['subscribe:**']);
-    await watcher.subscribe('c.*');
-    const frames = recordFrames(watcher);
-    const client = discovery({ url: t.url, token: t.keys.mint('closer', ['brew:c.*']), backoff: FAST, random: () => 0 });
-    await client.registerBrewer('c.one', { uuid: 'one' });
-    await client.registerBrewer('c.two', { uuid: 'two' });
-    const reconnecting: unknown[] = [];
-    client.on('reconnecting', (e) => reconnecting.push(e));
-
-    // What the server still holds at the moment the session ends tells who removed the brewers.
-    const ended = new Promise<{ code: number; left: number }>((resolve) => {
-      t.server.hub.onSessionEnd((session, code) => {
-        if (session.sub !== 'closer') return;
-        const registry = t.server.hub.discovery.registry;
-        resolve({ code, left: [registry.get('c.one', 'one'), registry.get('c.two', 'two')].filter(Boolean).length });
-      });
-    });
-    await client.close();
-    expect(await ended).toEqual({ code: 1000, left: 0 });
-    await watcher.sync();
-    const removed = frames.filter(([packet]) => packet === Packet.BREWER_REMOVED).map(([, p]) => p);
-    expect(removed).toEqual([
-      { topic: 'c.one', brewer: { uuid: 'one' } },
-      { topic: 'c.two', brewer: { uuid: 'two' } },
-    ]);
-    // With zero jitter a retry would already be under way; none was even scheduled.
-    expect(reconnecting).toEqual([]);
-    expect([...t.server.hub.sessions].filter((s) => s.sub === 'closer')).toEqual([]);
-    expect(client.connected).toBe(false);
-  });
-
-  it('the examples run: the subscriber prints the brewer coming and, after SIGTERM to the brewer, going', async () => {
-    const t = await startTestServer();
-    const subscriber = runExample('subscriber.js', {
-      PUBKEEPER_URL: t.url,
-      PUBKEEPER_TOKEN: t.keys.mint('dashboard', ['subscribe:example.**']),
-      PUBKEEPER_PATTERN: 'example.**',
-    });
-    const brewer = runExample('brewer.js', {
-      PUBKEEPER_URL: t.url,
-      PUBKEEPER_TOKEN: t.keys.mint('thermometer', ['brew:example.*']),
-      PUBKEEPER_TOPIC: 'example.temperature',
-      BREWER_UUID: 'example-1',
-      BREWER_HOST: '10.0.0.7',
-      BREWER_PORT: '9899',
-    });
-    const brewerObject = { uuid: 'example-1', hostname: '10.0.0.7', port: 9899, protocol: 'udp' };
-    expect(await subscriber.line((l) => l.event === 'added')).toEqual({ event: 'added', topic: 'example.temperature', brewer: brewerObject });
-    await brewer.line((l) => l.event === 'registered');
-    brewer.child.kill('SIGTERM');
-    expect(await subscriber.line((l) => l.event === 'removed')).toEqual({ event: 'removed', topic: 'example.temperature', brewer: brewerObject });
-    expect(await brewer.exit).toEqual({ code: 0, signal: null });
-    expect(brewer.lines.map((l) => l.event)).toEqual(['registered', 'closed']);
-    subscriber.child.kill('SIGTERM');
-    expect(await subscriber.exit).toEqual({ code: 0, signal: null });
-    expect(subscriber.lines.map((l) => l.event)).toEqual(['added', 'removed']);
-  });
 });
-
-/** Every `disconnected` a client reports. */
-function recordDrops(client: DiscoveryClient): number[] {
-  const drops: number[] = [];
-  client.on('disconnected', ({ code }) => drops.push(code));
-  return drops;
-}
-
-interface Example {
-  child: ReturnType<typeof spawn>;
-  /** Every JSON line printed on stdout so far. */
-  lines: Record<string, unknown>[];
-  /** The first line (seen or still to come) matching `pred`. */
-  line(pred: (line: Record<string, unknown>) => boolean, ms?: number): Promise<Record<string, unknown>>;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/** Runs a compiled example (dist/examples, built by the suite's global setup), killed when the test ends. */
-function runExample(file: string, env: Record<string, string>): Example {
-  const child = spawn(process.execPath, [`${ROOT}dist/examples/${file}`], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  onTestFinished(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const lines: Record<string, unknown>[] = [];
-  const waiters = new Set<() => void>();
-  createInterface({ input: child.stdout! }).on('line', (text) => {
-    lines.push(JSON.parse(text) as Record<string, unknown>);
-    for (const waiter of waiters) waiter();
-  });
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return {
-    child,
-    lines,
-    exit,
-    line: (pred, ms = 5000) =>
-      new Promise((resolve, reject) => {
-        const check = (): void => {
-          const found = lines.find(pred);
-          if (!found) return;
-          waiters.delete(check);
-          clearTimeout(timer);
-          resolve(found);
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(check);
-          reject(new Error(`${file}: no matching line in ${ms} ms; stdout ${JSON.stringify(lines)}; stderr ${stderr}`));
-        }, ms);
-        waiters.add(check);
-        check();
-      }),
-  };
-}
