@@ -1,4 +1,4 @@
-import { compilePattern, matchesTopic } from '../protocol/topicPattern.js';
+import { compilePattern, matchesTopic, type Pattern } from '../protocol/topicPattern.js';
 import type { BrewerEventArgs } from './pubkeeperClient.js';
 
 /** A change to the client's view of the brewers, in the order it should be reported. */
@@ -15,8 +15,12 @@ export function brewerKey(topic: string, uuid: string): string {
  * Does a subscription pattern match a literal topic? `*` is one segment, `**` zero or more
  * (CONTRACT §3): the server's own matcher, from protocol/.
  */
-export function patternMatches(pattern: readonly string[], topic: readonly string[]): boolean {
-  return matchesTopic(compilePattern(pattern.join('.'), pattern), topic);
+export function patternMatches(pattern: readonly string[] | Pattern, topic: readonly string[]): boolean {
+  return matchesTopic(isCompiled(pattern) ? pattern : compilePattern(pattern.join('.'), pattern), topic);
+}
+
+function isCompiled(pattern: readonly string[] | Pattern): pattern is Pattern {
+  return !Array.isArray(pattern);
 }
 
 /** Deep equality of JSON values, key order aside: how the server compares brewer objects. */
@@ -35,7 +39,8 @@ export function sameJson(a: unknown, b: unknown): boolean {
 }
 
 interface PatternState {
-  readonly segments: readonly string[];
+  /** Compiled once: every notification is matched against every pattern. */
+  readonly pattern: Pattern;
   /** Brewers this subscription is known to cover, keyed by topic+uuid. */
   readonly known: Set<string>;
   /** While the subscription's snapshot is being (re)collected: what the new session told us. */
@@ -61,7 +66,7 @@ export class KnownBrewers {
   beginSnapshot(pattern: string): void {
     const state = this.patterns.get(pattern);
     if (state) state.snapshot = new Map();
-    else this.patterns.set(pattern, { segments: pattern.split('.'), known: new Set(), snapshot: new Map() });
+    else this.patterns.set(pattern, { pattern: compilePattern(pattern, pattern.split('.')), known: new Set(), snapshot: new Map() });
   }
 
   /** The subscribe was acknowledged, so its whole snapshot has arrived: reconcile it with the old set. */
@@ -94,7 +99,7 @@ export class KnownBrewers {
     const topic = event.topic.split('.');
     let live = false;
     for (const state of this.patterns.values()) {
-      if (!patternMatches(state.segments, topic)) continue;
+      if (!patternMatches(state.pattern, topic)) continue;
       if (state.snapshot) {
         state.snapshot.set(key, event);
       } else {

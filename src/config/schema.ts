@@ -26,6 +26,8 @@ export const configSchema = z
     maxErrorsPer10s: positiveInt.default(100).describe('ERRORs per session per 10 s; more closes 1008'),
     maxBrewersPerSession: positiveInt.default(10000).describe('Brewer registrations per session ("Limit exceeded")'),
     maxSubscriptionsPerSession: positiveInt.default(1000).describe('Subscriptions per session ("Limit exceeded")'),
+    maxBrewerBytes: positiveInt.default(65536).describe('Largest brewer object, as JSON ("Limit exceeded")'),
+    maxBrewerBytesPerSession: positiveInt.default(16777216).describe('All brewer objects one session holds, as JSON ("Limit exceeded")'),
     maxTokenBytes: positiveInt.default(8192).describe('Largest accepted token'),
     inventoryBatchMs: positiveInt.default(1000).describe('PCP inventory_update batching interval'),
     issuer: z.string().min(1).default('pubkeeper').describe('Required token `iss`'),
@@ -36,6 +38,7 @@ export const configSchema = z
     relayMaxTopicsPerConnection: positiveInt.default(1000).describe('Topics one relay connection may join; more closes 1008'),
     relayMaxUnsentBytes: positiveInt.default(8388608).describe('Unsent relay output per connection; more closes 1008 "Slow consumer."'),
     relayMaxLastValues: positiveInt.default(100000).describe('Topics whose last value the relay keeps for late joiners; the oldest go first'),
+    relayMaxLastValueBytes: positiveInt.default(67108864).describe('Bytes of last values the relay keeps; the oldest go first'),
   })
   .strict();
 

@@ -50,21 +50,30 @@ export class Discovery {
       return fail('LACK_PERMISSIONS', `brewer ${brewer.uuid} belongs to another client`);
     }
     const existing = this.registry.get(literal, brewer.uuid);
+    const limits = session.limits;
     // [PK-REG-6] a registration new to this session (fresh, or taken over) counts against its limit.
-    if (existing?.owner !== session && session.brewers.size >= session.limits.maxBrewersPerSession) {
-      return fail('LIMIT_EXCEEDED', `at most ${session.limits.maxBrewersPerSession} brewers per session`);
+    if (existing?.owner !== session && session.brewers.size >= limits.maxBrewersPerSession) {
+      return fail('LIMIT_EXCEEDED', `at most ${limits.maxBrewersPerSession} brewers per session`);
     }
     const canonical = canonicalJson(brewer);
+    // [PK-REG-8] memory is bounded by bytes too: a count limit alone lets big objects exhaust it.
+    if (canonical.length > limits.maxBrewerBytes) {
+      return fail('LIMIT_EXCEEDED', `a brewer object may be at most ${limits.maxBrewerBytes} characters of JSON`);
+    }
+    const held = existing?.owner === session ? existing.canonical.length : 0;
+    if (session.brewerBytes - held + canonical.length > limits.maxBrewerBytesPerSession) {
+      return fail('LIMIT_EXCEEDED', `the brewers of one session may be at most ${limits.maxBrewerBytesPerSession} characters of JSON`);
+    }
     if (existing && existing.canonical === canonical) {
       // [PK-REG-3] [PK-REG-5] identical: no notification; a new session of the same sub takes it over.
       this.takeOver(existing, session);
       this.patrons.brewerReaffirmed(existing, session);
       return ok(undefined);
     }
-    if (existing) existing.owner.brewers.delete(existing);
+    if (existing) existing.owner.releaseBrewer(existing);
     const registration = new Registration(literal, segments.value, brewer, canonical, sub, session);
     this.registry.put(registration);
-    session.brewers.add(registration);
+    session.holdBrewer(registration);
     // 1.x patrons of the replaced object hear it go before they hear of the new one.
     if (existing) this.patrons.brewerRemoved(existing, true);
     this.fanOut(registration.segments, registration.notifyEvent());
@@ -104,7 +113,7 @@ export class Discovery {
     // The snapshot goes out before the subscription joins the index; both happen in this one
     // synchronous call, so no registration can slip between them.
     this.registry.forEachMatching(pattern, (registration) => this.deliver(session, registration.notifyEvent()));
-    if (!known) {
+    if (!known && !session.closed) {
       const subscription: Subscription = { session, pattern };
       session.subscriptions.set(source, subscription);
       this.index.add(pattern, subscription);
@@ -157,13 +166,13 @@ export class Discovery {
 
   private takeOver(registration: Registration, session: Session): void {
     if (registration.owner === session) return;
-    registration.owner.brewers.delete(registration);
+    registration.owner.releaseBrewer(registration);
     registration.owner = session;
-    session.brewers.add(registration);
+    session.holdBrewer(registration);
   }
 
   private remove(registration: Registration): void {
-    registration.owner.brewers.delete(registration);
+    registration.owner.releaseBrewer(registration);
     if (!this.registry.delete(registration)) return;
     this.fanOut(registration.segments, registration.removedEvent());
     this.patrons.brewerRemoved(registration);
@@ -182,7 +191,7 @@ export class Discovery {
   }
 
   private deliver(session: Session, event: BrewerEvent): void {
-    if (session.closed || this.quiet) return;
+    if (session.closed || session.cut || this.quiet) return;
     this.stats.notificationsSent++;
     session.deliver(event);
   }

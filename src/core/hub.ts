@@ -83,6 +83,9 @@ export class Hub extends EventEmitter<HubEvents> {
    * another `sub` changes nothing. [PK-AUTH-1] [PK-AUTH-4] [PK-AUTH-5]
    */
   authenticate(session: Session, token: unknown): Result<Identity> {
+    // The very token the session holds (the SDK's barrier): already verified, same rights, same
+    // exp, so there is nothing to re-check and nothing to prune.
+    if (session.identity !== undefined && token === session.identity.token) return ok(session.identity);
     const verified = this.verify(token);
     if (!verified.ok) return verified;
     const identity = verified.value;

@@ -13,6 +13,8 @@ export interface SessionLimits {
   readonly maxErrorsPer10s: number;
   readonly maxBrewersPerSession: number;
   readonly maxSubscriptionsPerSession: number;
+  readonly maxBrewerBytes: number;
+  readonly maxBrewerBytesPerSession: number;
 }
 
 export interface Subscription {
@@ -38,12 +40,20 @@ const ERROR_WINDOW_MS = 10_000;
 export class Session {
   identity: Identity | undefined;
   readonly brewers = new Set<Registration>();
+  /** JSON size of the brewer objects in `brewers`, against `maxBrewerBytesPerSession`. */
+  brewerBytes = 0;
   readonly subscriptions = new Map<string, Subscription>();
   /** 1.x patrons, by topic and patron id. */
   readonly patrons = new Map<string, Patron>();
   /** Set by the 1.x dialect: where pair notifications go. Other dialects have none. */
   pairSink: PairSink | undefined;
   closed = false;
+  /**
+   * Cut for being a slow consumer: nothing more is sent, and the close follows on the next
+   * microtask, so it never runs in the middle of another session's operation (a fan-out, a
+   * snapshot, an inventory flush) and changes state under it.
+   */
+  cut = false;
   /** Set by the dialect: turns a brewer event into this session's frame and sends it. */
   deliver: (event: BrewerEvent) => void = () => undefined;
 
@@ -64,12 +74,23 @@ export class Session {
     return this.identity?.sub;
   }
 
+  holdBrewer(registration: Registration): void {
+    if (this.brewers.has(registration)) return;
+    this.brewers.add(registration);
+    this.brewerBytes += registration.canonical.length;
+  }
+
+  releaseBrewer(registration: Registration): void {
+    if (this.brewers.delete(registration)) this.brewerBytes -= registration.canonical.length;
+  }
+
   /** Sends unless the peer has stopped reading: then the session is cut (slow consumer). */
   send(frame: string | Uint8Array): void {
-    if (this.closed) return;
+    if (this.closed || this.cut) return;
     if (this.conn.bufferedAmount > this.limits.maxUnsentBytes) {
       this.log.warn({ bufferedAmount: this.conn.bufferedAmount }, 'slow consumer, closing');
-      this.close(CloseCode.POLICY, CloseReason.SLOW_CONSUMER);
+      this.cut = true;
+      queueMicrotask(() => this.close(CloseCode.POLICY, CloseReason.SLOW_CONSUMER));
       return;
     }
     this.conn.send(frame);

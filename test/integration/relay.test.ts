@@ -134,6 +134,18 @@ describe('relay: JOIN, LEAVE, PUBLISH', () => {
     expect(await late.next()).toEqual(c);
     expect(relay.stats()).toMatchObject({ lastValues: 2 });
   });
+
+  it('RELAY-6 last values are bounded by bytes too: the oldest go until the rest fit', async () => {
+    const { relay, port } = await startRelay({ relayMaxLastValueBytes: 600 });
+    const [pub, late] = await Promise.all([connect(port), connect(port)]);
+    pub.publish('a', 'a'.repeat(100));
+    pub.publish('b', 'b'.repeat(100));
+    const c = pub.publish('c', 'c'.repeat(300)); // past 600 bytes of brew frames: 'a' goes
+    await eventually(() => relay.stats().lastValues === 2);
+    late.join('a');
+    late.join('c');
+    expect(await late.next()).toEqual(c); // nothing came for 'a'
+  });
 });
 
 describe('relay: limits and close codes', () => {

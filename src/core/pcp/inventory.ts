@@ -71,18 +71,22 @@ export class Inventory {
 
   /** Sends every subscriber its pending changes; exported for tests that drive time by hand. */
   flush(): void {
-    const end = this.logStart + this.log.length;
+    // Take the batch first: a send below may end a session, whose -1 then goes to the next batch
+    // instead of being wiped with this one.
+    const batch = this.log;
+    const batchStart = this.logStart;
+    const end = batchStart + batch.length;
+    this.log = [];
+    this.logStart = end;
     for (const [session, subscriber] of this.subscribers) {
       if (session.session.closed) continue;
       const grants = session.session.identity?.grants;
-      const changes = this.log
-        .slice(Math.max(0, subscriber.cursor - this.logStart))
+      const changes = batch
+        .slice(Math.max(0, subscriber.cursor - batchStart))
         .filter((c) => subscriber.patterns.some((p) => matchesPcpUri(p, c.client)) && grants?.canSeeInventory(c.client));
       subscriber.cursor = end;
       if (changes.length > 0) session.fromBroker(MessageType.INVENTORY_UPDATE, { changes });
     }
-    this.log = [];
-    this.logStart = end;
   }
 
   private record(change: InventoryChange): void {

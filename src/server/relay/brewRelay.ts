@@ -91,6 +91,7 @@ export class BrewRelay {
   private readonly pools = new Map<string, Set<RelayPeer>>();
   /** topic hash (hex) → last payload. A Map keeps insertion order: the first key is the oldest. */
   private readonly lastValues = new Map<string, Buffer>();
+  private lastValueBytes = 0;
   private nextId = 1;
   private closing: Promise<void> | undefined;
 
@@ -157,6 +158,7 @@ export class BrewRelay {
       this.http.closeAllConnections();
     });
     this.lastValues.clear();
+    this.lastValueBytes = 0;
   }
 
   private socketsClosed(sockets: WebSocket[], timeoutMs: number): Promise<void> {
@@ -282,13 +284,24 @@ export class BrewRelay {
 
   /** [RELAY-6] A bounded map in publish order: re-publishing moves a topic to the young end. */
   private remember(key: string, payload: Buffer): void {
-    this.lastValues.delete(key);
+    this.forget(key);
     this.lastValues.set(key, payload);
-    while (this.lastValues.size > this.options.config.relayMaxLastValues) {
+    this.lastValueBytes += payload.length;
+    // Bounded by count and by bytes: a count alone lets big payloads exhaust memory (the relay
+    // needs no token, so anyone who reaches it could).
+    const { relayMaxLastValues, relayMaxLastValueBytes } = this.options.config;
+    while (this.lastValues.size > relayMaxLastValues || this.lastValueBytes > relayMaxLastValueBytes) {
       const oldest = this.lastValues.keys().next();
       if (oldest.done) break;
-      this.lastValues.delete(oldest.value);
+      this.forget(oldest.value);
     }
+  }
+
+  private forget(key: string): void {
+    const value = this.lastValues.get(key);
+    if (value === undefined) return;
+    this.lastValues.delete(key);
+    this.lastValueBytes -= value.length;
   }
 
   /** [RELAY-9] Like the discovery sessions: past the cap, the frame is not sent and the peer is cut. */

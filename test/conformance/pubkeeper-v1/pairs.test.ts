@@ -179,7 +179,7 @@ describe('PubKeeper 1.x: replacing and limits', () => {
   });
 
   it('PK1-WIRE-4 v1.0 notifies longer than 64 KiB are split across notifies; an entry that cannot fit is left out', async () => {
-    const t = await startTestServer();
+    const t = await startTestServer({ config: { maxBrewerBytes: 100_000 } });
     const brw = await v1(t, 'b');
     const big = 'k'.repeat(30_000);
     for (let i = 0; i < 4; i++) {

@@ -128,6 +128,22 @@ describe('PubKeeper JSON dialect: brewers', () => {
     await removed;
   });
 
+  it('PK-REG-8 a brewer object past max-brewer-bytes, or a session past max-brewer-bytes-per-session, gets "Limit exceeded"', async () => {
+    const t = await startTestServer({ config: { maxBrewerBytes: 200, maxBrewerBytesPerSession: 500 } });
+    const b = await t.client('brewer');
+    await expect(b.registerBrewer('a.big', { uuid: 'big', pad: 'x'.repeat(300) })).rejects.toThrow(/^Limit exceeded/);
+    await b.registerBrewer('a.1', { uuid: 'u1', pad: 'x'.repeat(150) });
+    await b.registerBrewer('a.2', { uuid: 'u2', pad: 'x'.repeat(150) });
+    await expect(b.registerBrewer('a.3', { uuid: 'u3', pad: 'x'.repeat(150) })).rejects.toThrow(/^Limit exceeded/);
+    await b.registerBrewer('a.2', { uuid: 'u2', pad: 'y'.repeat(150) }); // replacing its own: the old bytes are freed
+    await b.unregisterBrewer('a.1', 'u1');
+    await b.registerBrewer('a.3', { uuid: 'u3', pad: 'x'.repeat(150) });
+    const s = await t.client('sub');
+    const frames = recordFrames(s);
+    await s.subscribe('a.*');
+    expect(frames.map((f) => f[1].topic).sort()).toEqual(['a.2', 'a.3']);
+  });
+
   it('PK-REG-7 brewers register literal topics only', async () => {
     const t = await startTestServer();
     const b = await t.client('brewer');

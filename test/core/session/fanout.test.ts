@@ -34,7 +34,7 @@ describe('core: fan-out and session guards over an in-memory connection', () => 
     spy.mockRestore();
   });
 
-  it('a slow consumer is cut with 1008 "Slow consumer." while the others keep receiving', () => {
+  it('a slow consumer is cut with 1008 "Slow consumer." while the others keep receiving', async () => {
     const { hub, open } = memoryHub({ maxUnsentBytes: 1000 });
     const slow = open('slow');
     const fast = open('fast');
@@ -43,6 +43,10 @@ describe('core: fan-out and session guards over an in-memory connection', () => 
     slow.conn.bufferedAmount = 5000;
     const brewer = open('b');
     for (let i = 0; i < 10; i++) brewer.send(Packet.BREWER_REGISTER, { topic: `t.${i}`, brewer: { uuid: `u${i}` } });
+    // Cut at once (nothing more is sent), closed on the next microtask, outside the fan-out.
+    expect(slow.session.cut).toBe(true);
+    expect(slow.conn.frames).toEqual([]);
+    await Promise.resolve();
     expect(slow.conn.closedWith).toEqual({ code: 1008, reason: 'Slow consumer.' });
     expect(slow.session.closed).toBe(true);
     expect(fast.conn.json().filter((f) => f[0] === Packet.BREWER_NOTIFY)).toHaveLength(10);
