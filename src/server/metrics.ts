@@ -71,7 +71,9 @@ export class Metrics {
     const errors = new Counter({ name: 'pubkeeper_errors_total', help: 'Errors answered to clients, by code.', labelNames: ['code'], registers });
     const closes = new Counter({ name: 'pubkeeper_closes_total', help: 'Sessions ended, by close code.', labelNames: ['code'], registers });
     hub.on('errorSent', (_session, code) => errors.inc({ code }));
-    hub.on('sessionEnded', (_session, code) => closes.inc({ code: String(code) }));
+    // The peer chooses its own close code: label only the ones that mean something here, so a
+    // client cannot mint thousands of series.
+    hub.on('sessionEnded', (_session, code) => closes.inc({ code: KNOWN_CLOSE_CODES.has(code) ? String(code) : 'other' }));
   }
 
   render(): Promise<string> {
@@ -82,6 +84,8 @@ export class Metrics {
     return this.registry.contentType;
   }
 }
+
+const KNOWN_CLOSE_CODES = new Set([1000, 1001, 1002, 1005, 1006, 1007, 1008, 1009, 1011, 4000, 4001, 4003, 4004, 4005]);
 
 /** A counter whose value the core keeps: read at scrape time. */
 function monotonic(name: string, help: string, read: () => number, registers: Registry[]): void {

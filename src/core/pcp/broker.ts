@@ -13,6 +13,7 @@ import { DISCOVERY_OPERATIONS, discoveryRequest } from './handlers/discovery.js'
 import { inventoryRequest } from './handlers/inventoryRequest.js';
 import { Inventory } from './inventory.js';
 import { PcpSession } from './pcpSession.js';
+import { unexpectedError } from '../unexpected.js';
 
 export interface BrokerStats {
   messagesRouted: number;
@@ -74,9 +75,8 @@ export class PcpBroker {
       id = decoded.message.id;
       this.route(from, decoded.message);
     } catch (err) {
-      // A bug costs this one message, never the process or another session.
-      from.session.log.error({ err }, 'unexpected error handling PCP frame');
-      from.error(new PubkeeperError('INTERNAL'), id);
+      // A bug (or a stack-deep payload) costs this one message, never the process or another session.
+      from.error(unexpectedError(err, from.session.log), id);
     }
   }
 

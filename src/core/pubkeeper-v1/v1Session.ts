@@ -8,6 +8,7 @@ import type { Hub } from '../hub.js';
 import type { Logger } from '../logger.js';
 import type { PairSink } from '../patrons/patron.js';
 import type { Session } from '../session.js';
+import { unexpectedError } from '../unexpected.js';
 
 export const V1_DIALECT = 'pubkeeper-v1';
 
@@ -49,8 +50,7 @@ export class V1Session implements PairSink {
       }
       this.dispatch(message.value);
     } catch (err) {
-      this.session.log.error({ err }, 'unexpected error handling 1.x frame');
-      this.error(new PubkeeperError('INTERNAL'));
+      this.error(unexpectedError(err, this.session.log));
     }
   }
 

@@ -13,6 +13,7 @@ import type { Connection } from '../connection.js';
 import type { Hub } from '../hub.js';
 import type { Logger } from '../logger.js';
 import type { Session } from '../session.js';
+import { unexpectedError } from '../unexpected.js';
 import type { JsonContext } from './context.js';
 import { authenticate, rejectAuthenticate } from './handlers/authenticate.js';
 import { brewerRegister } from './handlers/brewerRegister.js';
@@ -67,9 +68,8 @@ export class JsonSession implements JsonContext {
       }
       this.dispatch(message.value);
     } catch (err) {
-      // A bug must cost this one packet, never the process or another session.
-      this.session.log.error({ err }, 'unexpected error handling frame');
-      this.error(new PubkeeperError('INTERNAL'));
+      // A bug (or a stack-deep payload) costs this one packet, never the process or another session.
+      this.error(unexpectedError(err, this.session.log));
     }
   }
 

@@ -110,6 +110,13 @@ describe('PubKeeper JSON dialect: bad input gets an ERROR, and changes nothing',
     });
   }
 
+  it('PK-ERR-1 a brewer nested 5000 levels deep: "Invalid payload: nested too deeply", never "Internal error"', async () => {
+    const f = await fixture();
+    const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    expect(await errorFor(f.c, `[10,{"topic":"a.x","brewer":{"uuid":"deep","x":${deep}}}]`)).toBe('Invalid payload: nested too deeply');
+    await unchanged(f);
+  });
+
   it('PK-WIRE-6 a flood of bad frames never closes the session below the error limit', async () => {
     const f = await fixture();
     const errors = recordFrames(f.c);
