@@ -49,10 +49,6 @@ export function wireText(code: ErrorCode, detail?: string): string {
   return detail ? `${prefix}: ${detail}` : prefix;
 }
 
-export function isPubkeeperError(value: unknown): value is PubkeeperError {
-  return value instanceof PubkeeperError;
-}
-
 /** Result type for validators on the message path: they return errors instead of throwing. */
 export type Result<T> = { ok: true; value: T } | { ok: false; error: PubkeeperError };
 

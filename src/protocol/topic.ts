@@ -42,7 +42,3 @@ export function parseTopic(value: unknown, syntax: TopicSyntax, field = 'topic')
   }
   return ok(segments);
 }
-
-export function isWildcard(segment: string): boolean {
-  return segment === SINGLE_WILDCARD || segment === MULTI_WILDCARD;
-}

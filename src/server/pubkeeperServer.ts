@@ -10,6 +10,7 @@ import type { Session } from '../core/session.js';
 import { JsonSession } from '../core/pubkeeper/jsonSession.js';
 import { V1Session } from '../core/pubkeeper-v1/v1Session.js';
 import type { V1Version } from '../protocol/pubkeeper-v1/frame.js';
+import { V1_SUBPROTOCOLS } from '../protocol/pubkeeper-v1/packets.js';
 import type { Config } from '../config/schema.js';
 import { CloseCode, CloseReason } from '../protocol/closeCodes.js';
 import { handleHttp } from './httpRoutes.js';
@@ -20,7 +21,8 @@ import { Liveness } from './liveness.js';
 import { WsConnection } from './wsConnection.js';
 
 export const LEGACY_SUBPROTOCOL = 'pubkeeper.n.io';
-const WS_SUBPROTOCOLS = ['pubkeeper-1.1', 'pubkeeper-1.0', LEGACY_SUBPROTOCOL] as const;
+// The 1.x binary dialect first (1.1 before 1.0), then the JSON dialect's own.
+const WS_SUBPROTOCOLS: readonly string[] = [...V1_SUBPROTOCOLS, LEGACY_SUBPROTOCOL];
 
 function toBuffer(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;

@@ -60,8 +60,3 @@ export function encodeV1FrameJson(version: V1Version, id: number, json: string):
 export function encodeV1Frame(version: V1Version, id: number, payload: object): Uint8Array {
   return encodeV1FrameJson(version, id, JSON.stringify(payload));
 }
-
-/** The largest payload a frame of this version can carry. */
-export function maxPayload(version: V1Version): number {
-  return version === '1.0' ? V10_MAX_PAYLOAD : 0xffffffff;
-}
