@@ -82,21 +82,9 @@ export function pubkeeperTransport(options: TransportOptions = {}): DiscoveryTra
       client.on('close', (code, reason) => handlers.close(code, reason));
       keepAlive(client.socket, pingIntervalMs);
       const call = <T>(request: Promise<T>): Promise<T> => bounded(request, requestTimeoutMs, client.socket);
-      return {
-        url,
-        // CLOSING counts: after a timeout's terminate() the 'close' event is still to come.
-        get closed() {
-          return client.socket.readyState !== client.socket.OPEN;
-        },
-        registerBrewer: (topic, brewer) => call(client.registerBrewer(topic, brewer)),
-        unregisterBrewer: (topic, uuid) => call(client.unregisterBrewer(topic, uuid)),
-        subscribe: (pattern) => call(client.subscribe(pattern)),
-        unsubscribe: (pattern) => call(client.unsubscribe(pattern)),
-        refreshToken: async (fresh) => {
-          if (!(await call(client.authenticate(fresh)))) throw new TokenRefusedError('token refused');
-        },
-        close: (code) => client.close(code),
-      };
+      return sessionOf(client, url, call, async (fresh) => {
+        if (!(await call(client.authenticate(fresh)))) throw new TokenRefusedError('token refused');
+      });
     },
   };
 }
@@ -134,19 +122,40 @@ export function pcpTransport(options: PcpTransportOptions = {}): DiscoveryTransp
           if (error instanceof PcpRequestError && error.kind === 'timeout') client.socket.terminate();
           throw error;
         });
-      return {
-        url,
-        get closed() {
-          return client.socket.readyState !== client.socket.OPEN;
-        },
-        registerBrewer: (topic, brewer) => call(client.registerBrewer(topic, brewer)),
-        unregisterBrewer: (topic, uuid) => call(client.unregisterBrewer(topic, uuid)),
-        subscribe: (pattern) => call(client.subscribe(pattern)),
-        unsubscribe: (pattern) => call(client.unsubscribe(pattern)),
-        refreshToken: (fresh) => call(client.authenticate(fresh)),
-        close: (code) => client.close(code),
-      };
+      return sessionOf(client, url, call, (fresh) => call(client.authenticate(fresh)));
     },
+  };
+}
+
+/** What both SDK clients offer, so one session object serves either. */
+interface DiscoveryCalls {
+  readonly socket: WebSocket;
+  registerBrewer(topic: string, brewer: Brewer): Promise<unknown>;
+  unregisterBrewer(topic: string, uuid: string): Promise<unknown>;
+  subscribe(pattern: string): Promise<unknown>;
+  unsubscribe(pattern: string): Promise<unknown>;
+  close(code: number): Promise<void>;
+}
+
+/** A TransportSession over a client, each request passed through the transport's `call` guard. */
+function sessionOf(
+  client: DiscoveryCalls,
+  url: string,
+  call: <T>(request: Promise<T>) => Promise<T>,
+  refreshToken: (token: string) => Promise<void>,
+): TransportSession {
+  return {
+    url,
+    // CLOSING counts: after a timeout's terminate() the 'close' event is still to come.
+    get closed() {
+      return client.socket.readyState !== client.socket.OPEN;
+    },
+    registerBrewer: async (topic, brewer) => void (await call(client.registerBrewer(topic, brewer))),
+    unregisterBrewer: async (topic, uuid) => void (await call(client.unregisterBrewer(topic, uuid))),
+    subscribe: async (pattern) => void (await call(client.subscribe(pattern))),
+    unsubscribe: async (pattern) => void (await call(client.unsubscribe(pattern))),
+    refreshToken,
+    close: (code) => client.close(code),
   };
 }
 

@@ -1,25 +1,11 @@
 import type { PubkeeperClient } from '../../src/client/pubkeeperClient.js';
+import { nextEvent } from './nextEvent.js';
 
 export type Frame = [number, Record<string, unknown>];
 
-/**
- * Resolves with the next frame matching `pred`. The timeout only bounds a failure; nothing here
- * waits for time to pass.
- */
+/** Resolves with the next frame matching `pred`; the timeout only bounds a failure. */
 export function nextFrame(client: PubkeeperClient, pred: (f: Frame) => boolean = () => true, ms = 5000): Promise<Frame> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      client.off('frame', onFrame);
-      reject(new Error('no matching frame in time'));
-    }, ms);
-    const onFrame = (f: Frame): void => {
-      if (!pred(f)) return;
-      clearTimeout(timer);
-      client.off('frame', onFrame);
-      resolve(f);
-    };
-    client.on('frame', onFrame);
-  });
+  return nextEvent<Frame>(client, 'frame', pred, ms, 'frame');
 }
 
 /**

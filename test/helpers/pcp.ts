@@ -2,24 +2,13 @@ import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { onTestFinished } from 'vitest';
 import type { PcpClient, PcpV2Message } from '../../src/client/pcpClient.js';
+import { nextEvent } from './nextEvent.js';
 import { decodeV1, encodeV1 } from '../../src/protocol/pcp-v1/codec.js';
 import type { OutgoingMessage, PcpMessage } from '../../src/protocol/pcp/message.js';
 
 /** Resolves with the next message matching `pred`; the timeout only bounds a failure. */
 export function nextMessage(client: PcpClient, pred: (m: PcpV2Message) => boolean = () => true, ms = 5000): Promise<PcpV2Message> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      client.off('message', onMessage);
-      reject(new Error('no matching PCP message in time'));
-    }, ms);
-    const onMessage = (m: PcpV2Message): void => {
-      if (!pred(m)) return;
-      clearTimeout(timer);
-      client.off('message', onMessage);
-      resolve(m);
-    };
-    client.on('message', onMessage);
-  });
+  return nextEvent<PcpV2Message>(client, 'message', pred, ms, 'PCP message');
 }
 
 export function recordMessages(client: PcpClient): PcpV2Message[] {
