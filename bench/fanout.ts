@@ -1,7 +1,9 @@
 // Fan-out: one brewer registered and unregistered while N JSON-dialect sessions subscribe to a
 // matching pattern. The baseline does the same delivery but encodes the frame once per
 // subscriber, which is what "encode once, send the same bytes" saves.
-import { JsonSession } from '../src/core/pubkeeper/jsonSession.js';
+import { jsonDialect } from '../src/core/dialects/json/jsonDialect.js';
+import { adoptIdentity } from '../src/core/operations/adoptIdentity.js';
+import { operations } from '../src/core/operations/index.js';
 import { encodeServerFrame } from '../src/protocol/pubkeeper/codec.js';
 import { Packet } from '../src/protocol/pubkeeper/packets.js';
 import { allRights, benchHub, CountingConnection } from './memory.js';
@@ -15,19 +17,19 @@ export async function run(): Promise<void> {
   const subscribers: CountingConnection[] = [];
   for (let i = 0; i < SUBSCRIBERS; i++) {
     const conn = new CountingConnection();
-    const json = new JsonSession(hub, conn, hub.log);
-    hub.adopt(json.session, allRights(`s${i}`));
-    hub.discovery.subscribe(json.session, i % 2 ? 'sensors.*.temperature' : 'sensors.**');
+    const { session } = hub.createSession(jsonDialect, conn, hub.log);
+    adoptIdentity(hub, session, allRights(`s${i}`));
+    operations.subscribe(hub, session, i % 2 ? 'sensors.*.temperature' : 'sensors.**');
     subscribers.push(conn);
   }
-  const brewerSession = new JsonSession(hub, new CountingConnection(), hub.log).session;
-  hub.adopt(brewerSession, allRights('brewer'));
+  const brewerSession = hub.createSession(jsonDialect, new CountingConnection(), hub.log).session;
+  adoptIdentity(hub, brewerSession, allRights('brewer'));
 
   const encodeOnce = measure(
     'register+unregister, encode once',
     () => {
-      hub.discovery.registerBrewer(brewerSession, 'sensors.kitchen.temperature', brewer);
-      hub.discovery.unregisterBrewer(brewerSession, 'sensors.kitchen.temperature', brewer.uuid);
+      operations.registerBrewer(hub, brewerSession, 'sensors.kitchen.temperature', brewer);
+      operations.unregisterBrewer(hub, brewerSession, 'sensors.kitchen.temperature', brewer.uuid);
     },
     { minMs: 1500 },
   );
@@ -36,7 +38,7 @@ export async function run(): Promise<void> {
     'same delivery, encode per subscriber',
     () => {
       for (const kind of [Packet.BREWER_NOTIFY, Packet.BREWER_REMOVED]) {
-        for (const conn of subscribers) conn.send(encodeServerFrame(kind, { topic: 'sensors.kitchen.temperature', brewer }));
+        for (const conn of subscribers) conn.sendText(encodeServerFrame(kind, { topic: 'sensors.kitchen.temperature', brewer }));
       }
     },
     { minMs: 1500 },

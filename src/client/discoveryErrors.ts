@@ -1,16 +1,38 @@
 // The DiscoveryClient's one error type, and the few messages its parts build with it.
+import { ERROR_CODES, type ErrorCode } from '../protocol/errors.js';
 
 export type DiscoveryOperation = 'connect' | 'token' | 'refresh' | 'registerBrewer' | 'unregisterBrewer' | 'subscribe' | 'server' | 'close';
+
+/** What an operation's failure is when its cause names no code of ours (a socket error, say). */
+const FALLBACK: Readonly<Record<DiscoveryOperation, ErrorCode>> = {
+  connect: 'CONNECTION_CLOSED',
+  token: 'UNAUTHENTICATED',
+  refresh: 'UNAUTHENTICATED',
+  registerBrewer: 'INTERNAL',
+  unregisterBrewer: 'INTERNAL',
+  subscribe: 'INTERNAL',
+  server: 'INTERNAL',
+  close: 'CONNECTION_CLOSED',
+};
+
+/** The code an error carries, when it is one of ours (the SDK's errors and PubkeeperError). */
+export function codeOf(error: unknown): ErrorCode | undefined {
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code) ? (code as ErrorCode) : undefined;
+}
 
 /** A failed attempt, a refused request or refresh, or an ERROR no request claimed. */
 export class DiscoveryClientError extends Error {
   override readonly name = 'DiscoveryClientError';
+  /** The server's code for a refusal, else what went wrong on this side. */
+  readonly code: ErrorCode;
   constructor(
     message: string,
     readonly operation: DiscoveryOperation,
     options?: { cause?: unknown },
   ) {
     super(message, options);
+    this.code = codeOf(options?.cause) ?? FALLBACK[operation];
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
+import { codeOfWireText, type ErrorCode } from '../protocol/errors.js';
 import { BROKER_URI, MessageType, type OutgoingMessage } from '../protocol/pcp/message.js';
 import type { Brewer } from '../protocol/pubkeeper/packets.js';
 
@@ -25,16 +26,24 @@ export class PcpRequestError extends Error {
     message: string,
     /** The answering message_type, or `timeout` / `closed`. */
     readonly kind: string,
+    /** UNAUTHORIZED, the code of an error_message's text, TIMEOUT or CONNECTION_CLOSED. */
+    readonly code: ErrorCode,
   ) {
     super(message);
   }
 }
 
+/** What each refusal of the upgrade means (CONTRACT §5). */
+const UPGRADE_REFUSALS: Readonly<Record<number, ErrorCode>> = { 400: 'INVALID_PAYLOAD', 401: 'UNAUTHENTICATED', 403: 'LACK_PERMISSIONS', 404: 'INVALID_PAYLOAD' };
+
 /** The upgrade was refused with an HTTP status (401, 400, 403…). */
 export class PcpConnectError extends Error {
   override readonly name = 'PcpConnectError';
+  /** UNAUTHENTICATED (401), LACK_PERMISSIONS (403), INVALID_PAYLOAD (400, 404), else CONNECTION_CLOSED. */
+  readonly code: ErrorCode;
   constructor(readonly status: number) {
     super(`PCP connection refused with HTTP ${status}`);
+    this.code = UPGRADE_REFUSALS[status] ?? 'CONNECTION_CLOSED';
   }
 }
 
@@ -74,7 +83,7 @@ export class PcpClient extends EventEmitter<PcpClientEvents> {
       this.closedWith = { code, reason: reason.toString() };
       for (const [id, p] of this.pending) {
         clearTimeout(p.timer);
-        p.reject(new PcpRequestError(`connection closed (${code}) before the reply to ${id}`, 'closed'));
+        p.reject(new PcpRequestError(`connection closed (${code}) before the reply to ${id}`, 'closed', 'CONNECTION_CLOSED'));
       }
       this.pending.clear();
       this.emit('close', code, reason.toString());
@@ -119,7 +128,7 @@ export class PcpClient extends EventEmitter<PcpClientEvents> {
     const reply = new Promise<PcpV2Message>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new PcpRequestError(`no reply to ${messageType} within ${timeoutMs} ms`, 'timeout'));
+        reject(new PcpRequestError(`no reply to ${messageType} within ${timeoutMs} ms`, 'timeout', 'TIMEOUT'));
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
     });
@@ -130,9 +139,12 @@ export class PcpClient extends EventEmitter<PcpClientEvents> {
   /** A request to the broker; error_message and unauthorized answers reject. */
   async broker(messageType: string, data?: unknown): Promise<PcpV2Message> {
     const reply = await this.request(BROKER_URI, messageType, data);
-    if (reply.message_type === MessageType.ERROR) throw new PcpRequestError(String(reply.data), reply.message_type);
+    if (reply.message_type === MessageType.ERROR) {
+      const text = String(reply.data);
+      throw new PcpRequestError(text, reply.message_type, codeOfWireText(text) ?? 'INTERNAL');
+    }
     if (reply.message_type === MessageType.UNAUTHORIZED) {
-      throw new PcpRequestError(`unauthorized: ${messageType}`, reply.message_type);
+      throw new PcpRequestError(`unauthorized: ${messageType}`, reply.message_type, 'UNAUTHORIZED');
     }
     return reply;
   }

@@ -1,15 +1,20 @@
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
-import { Packet } from '../protocol/pubkeeper/packets.js';
+import { codeOfWireText, type ErrorCode } from '../protocol/errors.js';
+import { JSON_SUBPROTOCOL, Packet } from '../protocol/pubkeeper/packets.js';
 import type { Brewer } from '../protocol/pubkeeper/packets.js';
 
-export const JSON_SUBPROTOCOL = 'pubkeeper.n.io';
-
-/** An ERROR the server answered to one of this client's requests. */
+/** An ERROR the server answered to one of this client's requests, or the session's end first. */
 export class PubkeeperRequestError extends Error {
   override readonly name = 'PubkeeperRequestError';
-  constructor(readonly messages: string[]) {
+  /** The code of the first ERROR's text, or CONNECTION_CLOSED. */
+  readonly code: ErrorCode;
+  constructor(
+    readonly messages: string[],
+    code?: ErrorCode,
+  ) {
     super(messages.join('; '));
+    this.code = code ?? codeOfWireText(messages[0] ?? '') ?? 'INTERNAL';
   }
 }
 
@@ -37,7 +42,7 @@ export interface ConnectOptions {
 
 interface Pending {
   errors: string[];
-  settle: (errors: string[], authenticated: boolean) => void;
+  settle: (errors: string[], authenticated: boolean, code?: ErrorCode) => void;
 }
 
 /**
@@ -58,7 +63,7 @@ export class PubkeeperClient extends EventEmitter<ClientEvents> {
     });
     socket.on('close', (code, reason) => {
       this.closedInfo = { code, reason: reason.toString() };
-      for (const p of this.pending.splice(0)) p.settle([`connection closed (${code})`], false);
+      for (const p of this.pending.splice(0)) p.settle([`connection closed (${code})`], false, 'CONNECTION_CLOSED');
       this.emit('close', code, reason.toString());
     });
     // Errors surface as 'close'; without a listener ws would throw.
@@ -143,12 +148,12 @@ export class PubkeeperClient extends EventEmitter<ClientEvents> {
   }
 
   private expectAuthenticated(): Promise<boolean> {
-    if (this.closedInfo) return Promise.reject(new PubkeeperRequestError([`connection closed (${this.closedInfo.code})`]));
+    if (this.closedInfo) return Promise.reject(new PubkeeperRequestError([`connection closed (${this.closedInfo.code})`], 'CONNECTION_CLOSED'));
     return new Promise((resolve, reject) => {
       this.pending.push({
         errors: [],
-        settle: (errors, authenticated) =>
-          errors.length > 0 ? reject(new PubkeeperRequestError(errors)) : resolve(authenticated),
+        settle: (errors, authenticated, code) =>
+          errors.length > 0 ? reject(new PubkeeperRequestError(errors, code)) : resolve(authenticated),
       });
     });
   }

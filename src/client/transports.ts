@@ -1,4 +1,5 @@
 import type WebSocket from 'ws';
+import { PubkeeperError, type ErrorCode } from '../protocol/errors.js';
 import type { Brewer } from '../protocol/pubkeeper/packets.js';
 import { PcpClient, PcpConnectError, PcpRequestError } from './pcpClient.js';
 import { PubkeeperClient, PubkeeperRequestError, type BrewerEventArgs } from './pubkeeperClient.js';
@@ -39,6 +40,7 @@ export interface DiscoveryTransport {
 /** The server refused the token (AUTHENTICATED false, or HTTP 401 on PCP): ask for a new one. */
 export class TokenRefusedError extends Error {
   override readonly name = 'TokenRefusedError';
+  readonly code: ErrorCode = 'UNAUTHENTICATED';
 }
 
 export interface TransportOptions {
@@ -75,7 +77,7 @@ export function pubkeeperTransport(options: TransportOptions = {}): DiscoveryTra
         client.socket.terminate();
         throw new TokenRefusedError('token refused');
       }
-      if (client.closed) throw new Error(`connection closed (${client.closed.code}) while authenticating`);
+      if (client.closed) throw new PubkeeperError('CONNECTION_CLOSED', `code ${client.closed.code}, while authenticating`);
       client.on('notify', (event) => handlers.notify(event));
       client.on('removed', (event) => handlers.removed(event));
       client.on('serverError', (message) => handlers.error(new PubkeeperRequestError([message])));
@@ -166,7 +168,7 @@ function sessionOf(
 function bounded<T>(request: Promise<T>, ms: number, socket: WebSocket): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      reject(new Error(`no answer within ${ms} ms`));
+      reject(new PubkeeperError('TIMEOUT', `no answer within ${ms} ms`));
       socket.terminate();
     }, ms);
     timer.unref();

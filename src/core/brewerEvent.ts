@@ -3,11 +3,12 @@ import type { Brewer } from '../protocol/pubkeeper/packets.js';
 export type BrewerEventKind = 'notify' | 'removed';
 
 /**
- * One brewer appearing or going, as every subscriber will be told. Each dialect encodes it at
- * most once, lazily, and the same bytes go to every subscriber of that dialect (STYLE §5.3).
+ * One brewer appearing or going, as every subscriber will be told. Each dialect encodes what it
+ * needs of it at most once, lazily, under its own key, and the same bytes go to every session of
+ * that dialect (STYLE §5.3).
  */
 export class BrewerEvent {
-  private readonly frames = new Map<string, string | Uint8Array>();
+  private readonly frames = new Map<string, unknown>();
   /** How many encodings were built; a core test checks that fan-out builds one per dialect. */
   encodings = 0;
 
@@ -17,13 +18,12 @@ export class BrewerEvent {
     readonly brewer: Brewer,
   ) {}
 
-  frame(dialectKey: string, build: (event: BrewerEvent) => string | Uint8Array): string | Uint8Array {
-    let frame = this.frames.get(dialectKey);
-    if (frame === undefined) {
-      frame = build(this);
-      this.frames.set(dialectKey, frame);
-      this.encodings++;
-    }
+  /** The encoding cached under `key`, built by `build` the first time it is asked for. */
+  frame<T>(key: string, build: (event: BrewerEvent) => T): T {
+    if (this.frames.has(key)) return this.frames.get(key) as T;
+    const frame = build(this);
+    this.frames.set(key, frame);
+    this.encodings++;
     return frame;
   }
 }

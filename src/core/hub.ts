@@ -1,25 +1,32 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { CloseCode, CloseReason } from '../protocol/closeCodes.js';
-import { fail, ok, type ErrorCode, type Result } from '../protocol/errors.js';
+import type { ErrorCode, Result } from '../protocol/errors.js';
 import { verifyToken, type Identity, type Keyring } from './auth/verifyToken.js';
 import type { Connection } from './connection.js';
-import { Discovery } from './discovery.js';
+import type { Dialect } from './dialects/dialect.js';
+import type { PcpDialect } from './dialects/pcp/pcpDialect.js';
+import { SessionDriver } from './dialects/sessionDriver.js';
 import type { Logger } from './logger.js';
-import { PcpBroker } from './pcp/broker.js';
-import { Session, type SessionLimits } from './session.js';
+import type { EventEncoder } from './notify/eventEncoder.js';
+import { Notifier } from './notify/notifier.js';
+import { operations } from './operations/index.js';
+import { Inventory } from './pcp/inventory.js';
+import { followUris } from './pcp/presence.js';
+import type { CoreOptions, CoreStats, Ports } from './ports.js';
+import { LocalRegistryEngine } from './registry/localEngine.js';
+import type { RegistryEngine } from './registry/registryEngine.js';
+import { Session, type PcpEndpoint } from './sessions/session.js';
+import { SessionTable } from './sessions/sessionTable.js';
+import { Subscriptions } from './subscriptions/subscriptions.js';
 
 /** What the core needs of the configuration; the server's frozen Config satisfies it. */
-export interface HubOptions extends SessionLimits {
-  readonly issuer: string;
-  readonly audience: string;
-  readonly maxTokenBytes: number;
-  readonly authTimeoutMs: number;
-  readonly maxAuthFailures: number;
-  readonly inventoryBatchMs: number;
-}
+export type HubOptions = CoreOptions;
 
-export type SessionListener = (session: Session, code: number, reason: string) => void;
+/** Where the edge hands a session's inbound frames, one at a time, in order. */
+export interface InboundFrames {
+  readonly session: Session;
+  receive(data: Buffer, isBinary: boolean): void;
+}
 
 /** What the hub reports; the edge turns it into logs and metrics (STYLE §5.8). */
 export interface HubEvents {
@@ -28,46 +35,44 @@ export interface HubEvents {
   errorSent: [session: Session, code: ErrorCode];
 }
 
-// setTimeout keeps at most a 32-bit signed delay; longer would fire at once.
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /**
- * The composition root of the core: one session table, one registry, one keyring, shared by every
- * dialect. Knows nothing of sockets.
+ * The composition root of the core: one session table, one registry engine, one notification
+ * pipeline, one keyring, shared by every dialect. It creates sessions and ends them; everything a
+ * session asks for goes through the operations, which see only the ports. Knows nothing of sockets.
  */
-export class Hub extends EventEmitter<HubEvents> {
-  readonly discovery = new Discovery();
-  readonly sessions = new Set<Session>();
-  readonly pcp: PcpBroker;
-  private readonly endListeners: SessionListener[] = [];
-  private readonly expiryTimers = new WeakMap<Session, NodeJS.Timeout>();
+export class Hub extends EventEmitter<HubEvents> implements Ports {
+  readonly sessions = new SessionTable();
+  readonly engine: RegistryEngine;
+  readonly subscriptions = new Subscriptions();
+  readonly stats: CoreStats = { notificationsSent: 0, messagesRouted: 0 };
+  readonly notifier: Notifier;
+  readonly inventory: Inventory;
 
   constructor(
     readonly options: HubOptions,
     private keyring: Keyring,
     readonly log: Logger,
+    engine: RegistryEngine = new LocalRegistryEngine(randomUUID()),
   ) {
     super();
-    this.pcp = new PcpBroker(this);
+    this.engine = engine;
+    this.notifier = new Notifier(engine, this.sessions, this.subscriptions, this.stats);
+    this.inventory = new Inventory(engine.uris, options.inventoryBatchMs);
+    engine.onApplied(followUris(engine.node, this.sessions, this.inventory));
   }
 
-  onSessionEnd(listener: SessionListener): void {
-    this.endListeners.push(listener);
+  /** This node's copy of the brewer registrations, for reading. */
+  get registry(): RegistryEngine['registry'] {
+    return this.engine.registry;
+  }
+
+  /** This node's copy of the 1.x patrons, for reading. */
+  get patrons(): RegistryEngine['patrons'] {
+    return this.engine.patrons;
   }
 
   replaceKeyring(keyring: Keyring): void {
     this.keyring = keyring;
-  }
-
-  createSession(dialect: string, conn: Connection, log: Logger): Session {
-    const id = randomUUID();
-    const session = new Session(id, dialect, conn, log.child({ session: id, dialect }), this.options, {
-      ended: (s, code, reason) => this.endSession(s, code, reason),
-      errored: (s, code) => this.emit('errorSent', s, code),
-    });
-    this.sessions.add(session);
-    this.emit('sessionStarted', session);
-    return session;
   }
 
   verify(token: unknown): Result<Identity> {
@@ -78,50 +83,57 @@ export class Hub extends EventEmitter<HubEvents> {
     });
   }
 
+  /** A session of an in-band dialect (JSON, 1.x); it authenticates with its first packets. */
+  createSession<Request>(dialect: Dialect<Request>, conn: Connection, log: Logger): InboundFrames {
+    return new SessionDriver(this, this.open(dialect, conn, log), dialect);
+  }
+
+  /** A PCP session, authenticated at the upgrade: it takes its URI at once. */
+  connectPcp(dialect: PcpDialect, uri: string, identity: Identity, conn: Connection, log: Logger): InboundFrames {
+    const pcp: PcpEndpoint = { uri, encode: (message) => dialect.encodeMessage(message) };
+    const session = this.open(dialect, conn, log.child({ uri }), pcp);
+    const driver = new SessionDriver(this, session, dialect);
+    const connected = operations.connectPcp(this, session, identity);
+    if (!connected.ok) session.log.warn({ code: connected.error.code }, 'could not take the URI');
+    return driver;
+  }
+
   /**
-   * First authentication, or a refresh with a fresh token of the same `sub`. A refused token or
-   * another `sub` changes nothing. [PK-AUTH-1] [PK-AUTH-4] [PK-AUTH-5]
+   * The server is draining: sessions are about to close, so their brewers' removals are not
+   * announced, and no more inventory updates go out.
    */
-  authenticate(session: Session, token: unknown): Result<Identity> {
-    // The very token the session holds (the SDK's barrier): already verified, same rights, same
-    // exp, so there is nothing to re-check and nothing to prune.
-    if (session.identity !== undefined && token === session.identity.token) return ok(session.identity);
-    const verified = this.verify(token);
-    if (!verified.ok) return verified;
-    const identity = verified.value;
-    if (session.identity && session.identity.sub !== identity.sub) {
-      return fail('LACK_PERMISSIONS', `token is for another client than ${session.identity.sub}`);
-    }
-    this.adopt(session, identity);
-    return ok(identity);
+  drain(): void {
+    this.notifier.quiet = true;
+    this.inventory.stop();
   }
 
-  /** Binds an identity to a session: expiry timer, pruning of what its rights no longer allow. */
-  adopt(session: Session, identity: Identity): void {
-    const first = session.identity === undefined;
-    session.identity = identity;
-    this.armExpiry(session, identity);
-    if (first) session.log = session.log.child({ sub: identity.sub });
-    else this.discovery.enforceGrants(session);
-  }
-
-  /** [PK-AUTH-6] a token whose `exp` passes closes its session 4003. */
-  private armExpiry(session: Session, identity: Identity): void {
-    session.clearTimer(this.expiryTimers.get(session));
-    if (identity.exp === undefined) return;
-    const ms = identity.exp * 1000 - Date.now();
-    const timer = session.setTimer(Math.max(0, Math.min(ms, MAX_TIMER_MS)), () => {
-      if (identity.exp !== undefined && identity.exp * 1000 > Date.now()) return this.armExpiry(session, identity);
-      session.log.warn('token expired, closing');
-      session.close(CloseCode.TOKEN_EXPIRED, CloseReason.TOKEN_EXPIRED);
+  private open(dialect: EventEncoder & { readonly name: string }, conn: Connection, log: Logger, pcp?: PcpEndpoint): Session {
+    const id = randomUUID();
+    const session = new Session({
+      id,
+      node: this.engine.node,
+      dialect: dialect.name,
+      encoder: dialect,
+      conn,
+      log: log.child({ session: id, dialect: dialect.name }),
+      limits: this.options,
+      hooks: {
+        ended: (s, code, reason) => this.endSession(s, code, reason),
+        errored: (s, code) => this.emit('errorSent', s, code),
+      },
+      ...(pcp ? { pcp } : {}),
     });
-    this.expiryTimers.set(session, timer);
+    this.sessions.add(session);
+    this.emit('sessionStarted', session);
+    return session;
   }
 
+  /** A session ended: its subscriptions are dropped, and what it holds goes (with BREWER_REMOVED). [PK-END-1] */
   private endSession(session: Session, code: number, reason: string): void {
     if (!this.sessions.delete(session)) return;
-    this.discovery.endSession(session);
-    for (const listener of this.endListeners) listener(session, code, reason);
+    this.subscriptions.dropAll(session);
+    this.inventory.unsubscribe(session);
+    this.engine.release(session.ref);
     this.emit('sessionEnded', session, code, reason);
   }
 }

@@ -3,7 +3,8 @@ import { CloseCode } from './closeCodes.js';
 /**
  * The one list of error codes. The code names are API (logs, metric labels, the SDK's typed
  * error); `text` is the wire prefix of CONTRACT §4 that every dialect puts first in its message.
- * `close` is set when the error ends the session, with the close code of CONTRACT §6.
+ * `close` is set when the error ends the session, with the close code of CONTRACT §6. `sdk` marks
+ * the codes only the SDK raises: the server never sends them.
  */
 export const ERROR_CODES = {
   UNAUTHENTICATED: { text: 'Unauthenticated Request' },
@@ -26,20 +27,33 @@ export const ERROR_CODES = {
   UNKNOWN_MESSAGE_TYPE: { text: 'Unknown message type.' },
   /** PCP answers this with an `http://puppetlabs.com/unauthorized` message, which has no text. */
   UNAUTHORIZED: { text: 'Unauthorized' },
-} as const satisfies Record<string, { text: string; close?: number }>;
+  // Raised by the SDK about its own connection; never on the wire.
+  TIMEOUT: { text: 'No answer in time', sdk: true },
+  CONNECTION_CLOSED: { text: 'Connection closed', sdk: true },
+} as const satisfies Record<string, { text: string; close?: number; sdk?: true }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+const CODES = Object.keys(ERROR_CODES) as ErrorCode[];
+
+export interface ErrorOptions {
+  cause?: unknown;
+  /** The id of the message the error answers (PCP `in_reply_to`), when one could be read. */
+  messageId?: string | undefined;
+}
 
 /** The one error class: a code from the list plus detail we wrote ourselves. */
 export class PubkeeperError extends Error {
   readonly code: ErrorCode;
   readonly detail: string | undefined;
+  readonly messageId: string | undefined;
 
-  constructor(code: ErrorCode, detail?: string, options?: { cause?: unknown }) {
-    super(wireText(code, detail), options);
+  constructor(code: ErrorCode, detail?: string, options?: ErrorOptions) {
+    super(wireText(code, detail), options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'PubkeeperError';
     this.code = code;
     this.detail = detail;
+    this.messageId = options?.messageId;
   }
 }
 
@@ -49,11 +63,25 @@ export function wireText(code: ErrorCode, detail?: string): string {
   return detail ? `${prefix}: ${detail}` : prefix;
 }
 
-/** Result type for validators on the message path: they return errors instead of throwing. */
+/**
+ * The code whose wire text starts `text` (the text alone, or followed by `: ` and a detail); the
+ * SDK reads the code of an answer this way. Undefined for a text no code of ours begins.
+ */
+export function codeOfWireText(text: string): ErrorCode | undefined {
+  let best: ErrorCode | undefined;
+  for (const code of CODES) {
+    const prefix: string = ERROR_CODES[code].text;
+    if (text !== prefix && !text.startsWith(`${prefix}: `)) continue;
+    if (best === undefined || prefix.length > ERROR_CODES[best].text.length) best = code;
+  }
+  return best;
+}
+
+/** The failure shape of every decoder and of every step on the message path. */
 export type Result<T> = { ok: true; value: T } | { ok: false; error: PubkeeperError };
 
 export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
-export const fail = (code: ErrorCode, detail?: string): Result<never> => ({
+export const fail = (code: ErrorCode, detail?: string, messageId?: string): Result<never> => ({
   ok: false,
-  error: new PubkeeperError(code, detail),
+  error: new PubkeeperError(code, detail, { messageId }),
 });

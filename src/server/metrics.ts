@@ -29,7 +29,7 @@ export class Metrics {
       help: 'Registered brewers.',
       registers,
       collect() {
-        this.set(hub.discovery.registry.size);
+        this.set(hub.registry.size);
       },
     });
     new Gauge({
@@ -37,7 +37,7 @@ export class Metrics {
       help: 'Active subscriptions.',
       registers,
       collect() {
-        this.set(hub.discovery.subscriptionCount);
+        this.set(hub.subscriptions.size);
       },
     });
     new Gauge({
@@ -45,11 +45,11 @@ export class Metrics {
       help: 'Connected PCP clients (distinct URIs).',
       registers,
       collect() {
-        this.set(hub.pcp.connectedCount);
+        this.set(hub.engine.uris.size);
       },
     });
-    monotonic('pubkeeper_notifications_sent_total', 'Brewer notifications delivered to sessions.', () => hub.discovery.stats.notificationsSent, registers);
-    monotonic('pubkeeper_messages_routed_total', 'PCP messages delivered from one client to another.', () => hub.pcp.stats.messagesRouted, registers);
+    monotonic('pubkeeper_notifications_sent_total', 'Brewer notifications delivered to sessions.', () => hub.stats.notificationsSent, registers);
+    monotonic('pubkeeper_messages_routed_total', 'PCP messages delivered from one client to another.', () => hub.stats.messagesRouted, registers);
     if (relay) {
       new Gauge({
         name: 'pubkeeper_relay_connections',

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Identity } from '../core/auth/verifyToken.js';
 import type { Hub } from '../core/hub.js';
-import { PCP_V1, PCP_V2, type PcpDialect } from '../core/pcp/dialects.js';
+import { PCP_V1, PCP_V2, type PcpDialect } from '../core/dialects/pcp/pcpDialect.js';
 import { CLIENT_TYPE_PATTERN, formatPcpUri } from '../protocol/pcpUri.js';
 
 const PCP_PATH = /^\/pcp\/(v1\.0|v2\.0)\/([^/]*)$/;

@@ -1,16 +1,19 @@
 import type { WebSocket } from 'ws';
-import type { Connection } from '../core/connection.js';
+import type { Connection, Frame } from '../core/connection.js';
 
 // A peer that never answers our close frame is cut after this long, so a closed session's socket
 // cannot linger (ws's own fallback is 30 s).
 const CLOSE_GRACE_MS = 2000;
 
-/** The core's Connection seam over a ws socket. */
+/**
+ * The core's Connection seam over a ws socket: every frame to a socket, from every dialect and
+ * the relay, leaves through `send` here.
+ */
 export class WsConnection implements Connection {
   constructor(private readonly ws: WebSocket) {}
 
-  send(frame: string | Uint8Array): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(frame);
+  send(frame: Frame): void {
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(frame.bytes, { binary: frame.binary });
   }
 
   close(code: number, reason: string): void {

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { parseChunks, writeChunks } from '../../src/protocol/pcp-v1/chunks.js';
 import { decodeV1, encodeV1, encodeV1WithData, V1_DEFAULT_TTL_MS } from '../../src/protocol/pcp-v1/codec.js';
 import { decodeV2, encodeV2 } from '../../src/protocol/pcp-v2/codec.js';
-import type { OutgoingMessage, PcpDecodeError, PcpMessage } from '../../src/protocol/pcp/message.js';
+import type { OutgoingMessage, PcpMessage } from '../../src/protocol/pcp/message.js';
+import { asDecodeVector, asChunkVector, type VectorError as PcpDecodeError } from '../helpers/results.js';
 
 interface ChunkVector {
   name: string;
@@ -37,7 +38,7 @@ const hexOf = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.b
 describe('codec: PCP v1 chunk layout (protocol/vectors/pcp-v1.json)', () => {
   for (const v of vectors.chunks) {
     it(v.name, () => {
-      const parsed = parseChunks(bytes(v.hex));
+      const parsed = asChunkVector(parseChunks(bytes(v.hex)));
       if (v.error !== undefined) {
         expect(parsed).toEqual({ error: v.error });
         return;
@@ -57,7 +58,7 @@ describe('codec: PCP v1 chunk layout (protocol/vectors/pcp-v1.json)', () => {
 
   it('reads a frame that is a view into a larger buffer', () => {
     const padded = bytes('ff' + '0101000000027b7d020000000468616861' + 'ff');
-    const parsed = parseChunks(padded.subarray(1, padded.length - 1));
+    const parsed = asChunkVector(parseChunks(padded.subarray(1, padded.length - 1)));
     expect('error' in parsed ? parsed.error : hexOf(parsed.data ?? new Uint8Array(0))).toBe('68616861');
   });
 });
@@ -65,7 +66,7 @@ describe('codec: PCP v1 chunk layout (protocol/vectors/pcp-v1.json)', () => {
 describe('codec: PCP v1 decode vectors', () => {
   for (const v of vectors.decode) {
     it(v.name, () => {
-      const decoded = decodeV1(bytes(v.hex));
+      const decoded = asDecodeVector(decodeV1(bytes(v.hex)));
       if (v.error) {
         // Strict: an `id` absent from the vector must be absent here too.
         expect(decoded).toStrictEqual({ ok: false, error: v.error });
@@ -81,7 +82,7 @@ describe('codec: PCP v1 encode vectors', () => {
     it(`${v.name}: exact bytes, and decodes back`, () => {
       const encoded = encodeV1(v.message);
       expect(hexOf(encoded)).toBe(v.hex);
-      const back = decodeV1(encoded);
+      const back = asDecodeVector(decodeV1(encoded));
       expect(back.ok).toBe(true);
       if (!back.ok) return;
       const m = v.message;
@@ -108,7 +109,7 @@ describe('codec: PCP v1 encode vectors', () => {
 
   it('fills in expires 60 s after the given clock when the message has none', () => {
     const now = Date.UTC(2030, 0, 1);
-    const decoded = decodeV1(encodeV1({ id: 'b9835b34-52d0-4f81-b026-a3941333e082', message_type: 'x' }, now));
+    const decoded = asDecodeVector(decodeV1(encodeV1({ id: 'b9835b34-52d0-4f81-b026-a3941333e082', message_type: 'x' }, now)));
     expect(decoded.ok && decoded.message.expires).toBe(new Date(now + V1_DEFAULT_TTL_MS).toISOString());
     expect(V1_DEFAULT_TTL_MS).toBe(60_000);
   });
@@ -124,7 +125,7 @@ describe('codec: PCP v1 → v2 translation', () => {
       if (m.sender !== undefined) out.sender = m.sender;
       if (m.in_reply_to !== undefined) out.in_reply_to = m.in_reply_to;
       if (m.data !== undefined) out.data = m.data;
-      const back = decodeV2(encodeV2(out));
+      const back = asDecodeVector(decodeV2(encodeV2(out)));
       expect(back.ok).toBe(true);
       if (!back.ok) return;
       expect(back.message.id).toBe(m.id);

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeV1, encodeV1 } from '../../src/protocol/pcp-v1/codec.js';
 import { decodeV2, encodeV2, encodeV2WithData } from '../../src/protocol/pcp-v2/codec.js';
-import type { OutgoingMessage, PcpDecodeError, PcpMessage } from '../../src/protocol/pcp/message.js';
+import type { OutgoingMessage, PcpMessage } from '../../src/protocol/pcp/message.js';
+import { asDecodeVector, type VectorError as PcpDecodeError } from '../helpers/results.js';
 import { isMessageUri, isWildcardUri } from '../../src/protocol/pcp/uriSyntax.js';
 
 interface DecodeVector {
@@ -34,7 +35,7 @@ function expectedAfterRoundTrip(msg: OutgoingMessage): PcpMessage {
 describe('codec: PCP v2 decode vectors (protocol/vectors/pcp-v2.json)', () => {
   for (const v of vectors.decode) {
     it(v.name, () => {
-      const decoded = decodeV2(v.text);
+      const decoded = asDecodeVector(decodeV2(v.text));
       if (v.error) {
         // toEqual on the whole error: an `id` absent from the vector must be absent here too.
         expect(decoded).toStrictEqual({ ok: false, error: v.error });
@@ -49,7 +50,7 @@ describe('codec: PCP v2 encode vectors', () => {
   for (const v of vectors.encode) {
     it(`${v.name}: exact text, and decodes back`, () => {
       expect(encodeV2(v.message)).toBe(v.text);
-      expect(decodeV2(v.text)).toStrictEqual({ ok: true, message: expectedAfterRoundTrip(v.message) });
+      expect(asDecodeVector(decodeV2(v.text))).toStrictEqual({ ok: true, message: expectedAfterRoundTrip(v.message) });
     });
   }
 
@@ -68,7 +69,7 @@ describe('codec: PCP v2 → v1 translation', () => {
     // v1 has no room for several targets here; every valid v2 vector has at most one anyway.
     it(`${v.name}: keeps id, type, target, sender, in_reply_to and data through v1`, () => {
       const msg = toOutgoing(v.message!);
-      const back = decodeV1(encodeV1({ ...msg, expires: '2030-01-01T00:00:00.000Z' }));
+      const back = asDecodeVector(decodeV1(encodeV1({ ...msg, expires: '2030-01-01T00:00:00.000Z' })));
       expect(back.ok).toBe(true);
       if (!back.ok) return;
       expect(back.message.id).toBe(msg.id);

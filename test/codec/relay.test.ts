@@ -4,15 +4,15 @@ import {
   decodeRelayFrame,
   encodeBrewFrame,
   encodeRelayFrame,
-  isRelayDecodeError,
   RELAY_HEADER_BYTES,
   RELAY_SUBPROTOCOL,
   RelayFrameType,
   selectRelaySubprotocol,
   topicHash,
-  type RelayDecodeResult,
   type RelayFrame,
 } from '../../src/protocol/relay/codec.js';
+import type { Result } from '../../src/protocol/errors.js';
+import { errorDetail } from '../helpers/results.js';
 
 // Captured from the JS brew (@pubkeeper/brew-websocket 5.0.4) by a mock relay:
 // protocol/notes/pubkeeper-js-client.md §4.6.
@@ -25,14 +25,14 @@ const CAPTURED_BREWER_ID = '5c2063091f545207b35a57a26294f25a';
 const bytes = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex, 'hex'));
 const hexOf = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
-function decoded(result: RelayDecodeResult): RelayFrame {
-  if (isRelayDecodeError(result)) throw new Error(`unexpected decode error: ${result.error}`);
-  return result;
+function decoded(result: Result<RelayFrame>): RelayFrame {
+  if (!result.ok) throw new Error(`unexpected decode error: ${result.error.detail}`);
+  return result.value;
 }
 
-function errorOf(result: RelayDecodeResult): string {
-  if (!isRelayDecodeError(result)) throw new Error('expected a decode error');
-  return result.error;
+function errorOf(result: Result<RelayFrame>): string {
+  if (result.ok) throw new Error('expected a decode error');
+  return result.error.detail ?? '';
 }
 
 describe('codec: relay topic hash and frames (notes §4.6 captures)', () => {
@@ -135,8 +135,9 @@ describe('codec: brew frame (notes §4.3)', () => {
   it('RELAY-5 round-trips, dashed ids accepted, hex out', () => {
     const payload = new Uint8Array([1, 2, 3]);
     const frame = encodeBrewFrame('smoke.test', '5c206309-1f54-5207-b35a-57a26294f25a', payload);
-    const brew = decodeBrewFrame(frame);
-    if ('error' in brew) throw new Error(brew.error);
+    const decodedBrew = decodeBrewFrame(frame);
+    if (!decodedBrew.ok) throw new Error(decodedBrew.error.detail);
+    const brew = decodedBrew.value;
     expect(brew.major).toBe(1);
     expect(brew.minor).toBe(0);
     expect(hexOf(brew.topicHash)).toBe(SMOKE_HASH);
@@ -145,9 +146,9 @@ describe('codec: brew frame (notes §4.3)', () => {
   });
 
   it('RELAY-5 malformed brew frames', () => {
-    expect(decodeBrewFrame(new Uint8Array(87))).toEqual({ error: expect.stringMatching(/shorter than the 88-byte header/) });
+    expect({ error: errorDetail(decodeBrewFrame(new Uint8Array(87))) }).toEqual({ error: expect.stringMatching(/shorter than the 88-byte header/) });
     const frame = encodeBrewFrame('t', CAPTURED_BREWER_ID, new Uint8Array(4));
-    expect(decodeBrewFrame(frame.subarray(0, 90))).toEqual({ error: expect.stringMatching(/length field 4/) });
+    expect({ error: errorDetail(decodeBrewFrame(frame.subarray(0, 90))) }).toEqual({ error: expect.stringMatching(/length field 4/) });
     expect(() => encodeBrewFrame('t', 'not-hex', new Uint8Array(0))).toThrow('brewer id must be 32 hex digits');
   });
 });

@@ -1,13 +1,19 @@
-import type { Connection } from '../../src/core/connection.js';
+import type { Connection, Frame } from '../../src/core/connection.js';
 
-/** An in-memory Connection that records what the core sends and how it closes. */
+/**
+ * An in-memory Connection that records what the core sends and how it closes: a text frame as
+ * its string, a binary frame as its bytes.
+ */
 export class MemoryConnection implements Connection {
   readonly frames: (string | Uint8Array)[] = [];
+  /** Every frame as sent, bytes and kind. */
+  readonly sent: Frame[] = [];
   closedWith: { code: number; reason: string } | undefined;
   bufferedAmount = 0;
 
-  send(frame: string | Uint8Array): void {
-    this.frames.push(frame);
+  send(frame: Frame): void {
+    this.sent.push(frame);
+    this.frames.push(frame.binary ? frame.bytes : Buffer.from(frame.bytes).toString('utf8'));
   }
 
   close(code: number, reason: string): void {

@@ -39,9 +39,9 @@ export class V1Client {
     socket.on('message', (data: Buffer) => {
       const decoded = decodeV1(data);
       if (!decoded.ok) throw new Error(`server sent an undecodable v1 frame: ${decoded.error.detail}`);
-      this.received.push(decoded.message);
-      const i = this.waiters.findIndex((w) => w.pred(decoded.message));
-      if (i >= 0) this.waiters.splice(i, 1)[0]?.resolve(decoded.message);
+      this.received.push(decoded.value);
+      const i = this.waiters.findIndex((w) => w.pred(decoded.value));
+      if (i >= 0) this.waiters.splice(i, 1)[0]?.resolve(decoded.value);
     });
     this.closed = new Promise((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   }

@@ -118,7 +118,7 @@ describe.each(TRANSPORTS)('DiscoveryClient over $name', ({ url, transport }) => 
     expect((await brewerAReconnecting)[0].delayMs).toBeLessThan(FAST.baseMs);
     const server2 = await restartOn(t.port);
     await brewerABack; // brewer A replayed its registration on the new server
-    expect(server2.hub.discovery.registry.get('svc.a', 'a1')?.brewer).toEqual(a1);
+    expect(server2.hub.registry.get('svc.a', 'a1')?.brewer).toEqual(a1);
 
     const plain2 = await plainClient(t.url, t.keys.mint('plain', ['brew:svc.*']));
     const changed2 = { uuid: 'c', port: 2 };
@@ -177,7 +177,7 @@ describe('DiscoveryClient', () => {
       };
     });
     await allBack;
-    expect(server2.hub.discovery.registry.size).toBe(count);
+    expect(server2.hub.registry.size).toBe(count);
     expect(arrivals).toHaveLength(count);
 
     // Full jitter puts the first retries uniformly over [0, 400 ms) (those that hit the restart

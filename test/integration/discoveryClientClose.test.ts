@@ -25,9 +25,9 @@ describe('DiscoveryClient', () => {
 
     // What the server still holds at the moment the session ends tells who removed the brewers.
     const ended = new Promise<{ code: number; left: number }>((resolve) => {
-      t.server.hub.onSessionEnd((session, code) => {
+      t.server.hub.on('sessionEnded', (session, code) => {
         if (session.sub !== 'closer') return;
-        const registry = t.server.hub.discovery.registry;
+        const registry = t.server.hub.registry;
         resolve({ code, left: [registry.get('c.one', 'one'), registry.get('c.two', 'two')].filter(Boolean).length });
       });
     });

@@ -39,8 +39,8 @@ describe('DiscoveryClient', () => {
     expect((await closed(witness, 5000)).code).toBe(4003);
     // Past the original exp, the same sessions still answer.
     await Promise.all(clients.map(({ client }, i) => client.registerBrewer(`r.after${i}`, { uuid: `after${i}` })));
-    expect(t.server.hub.discovery.registry.get('r.after0', 'after0')).toBeDefined();
-    expect(t.server.hub.discovery.registry.get('r.after1', 'after1')).toBeDefined();
+    expect(t.server.hub.registry.get('r.after0', 'after0')).toBeDefined();
+    expect(t.server.hub.registry.get('r.after1', 'after1')).toBeDefined();
     for (const { drops } of clients) expect(drops).toEqual([]);
   });
 

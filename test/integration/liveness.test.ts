@@ -43,7 +43,7 @@ describe('liveness and limits over real sockets', () => {
     expect(fastFrames.filter((f) => f[0] === Packet.BREWER_NOTIFY)).toHaveLength(count);
     slow.socket.resume();
     expect(await slowClosed).toEqual({ code: 1008, reason: 'Slow consumer.' });
-    expect(t.server.hub.discovery.subscriptionCount).toBe(1);
+    expect(t.server.hub.subscriptions.size).toBe(1);
   });
 
   it('LIVE-3 a refreshed token keeps the session past the first exp; the new exp then closes it 4003', async () => {

@@ -111,8 +111,9 @@ describe('relay: the original JS brew', () => {
     // Independently of crypto-js: the forwarded brew frame decrypts with Node's AES-128-CBC.
     const raw = await connect(port);
     raw.join('relay.smoke');
-    const frame = decodeBrewFrame(await raw.next());
-    if ('error' in frame) throw new Error(frame.error);
+    const decodedFrame = decodeBrewFrame(await raw.next());
+    if (!decodedFrame.ok) throw new Error(decodedFrame.error.detail);
+    const frame = decodedFrame.value;
     expect(frame.brewerId).toBe(brewer.id);
     const key = Buffer.from(brewer.config.cipher.key, 'hex');
     const decipher = createDecipheriv('aes-128-cbc', key, frame.payload.subarray(0, 16));

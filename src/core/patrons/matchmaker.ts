@@ -1,86 +1,70 @@
-import { fail, ok, type Result } from '../../protocol/errors.js';
 import type { Brew } from '../../protocol/pubkeeper-v1/packets.js';
-import { parseTopic } from '../../protocol/topic.js';
+import { brewerEntryJson, patronEntryJson } from '../../protocol/pubkeeper-v1/codec.js';
+import type { PairEvent } from '../notify/pairEvent.js';
 import type { BrewerRegistry } from '../registry/brewerRegistry.js';
-import { canonicalJson } from '../registry/canonicalJson.js';
 import type { Registration } from '../registry/registration.js';
-import type { Session } from '../session.js';
-import { compilePattern } from '../topics/pattern.js';
-import { SubscriptionIndex } from '../topics/subscriptionIndex.js';
+import { sameSession, type SessionRef } from '../sessions/sessionRef.js';
+import type { SubscriptionIndex } from '../topics/subscriptionIndex.js';
 import { sharedBrew } from './brews.js';
-import { brewerEntry, Patron, patronEntry, patronKey, type Pair } from './patron.js';
+import type { Patron } from './patron.js';
+
+/** Where pair events go: the sessions of this node, by ref. */
+export interface PairOutput {
+  /** Is the session a live one of this node whose dialect has pairs? */
+  canTell(ref: SessionRef): boolean;
+  tell(ref: SessionRef, event: PairEvent): void;
+  /** True while the server drains: removals are not announced (see Notifier.quiet). */
+  readonly quiet: boolean;
+}
+
+/** A (brewer, patron) match on a shared brew. */
+interface Pair {
+  readonly registration: Registration;
+  readonly patron: Patron;
+  /** The brewer's brew object of the shared name (what the patron connects to). */
+  readonly brewerBrew: Brew;
+  /** The patron's brew object of the shared name. */
+  readonly patronBrew: Brew;
+  /** The session of the brewer's side that was told of this pair, if any. */
+  brewerTold: SessionRef | undefined;
+}
 
 /**
- * 1.x patrons and their pairs with brewers (CONTRACT §4b). A pair is a patron whose pattern
- * matches a brewer's topic and who shares a brew with it. The registering side is answered with
- * every pair it has not been told of, in one notify, even an empty one; each new pair reaches the
- * other side as a one-entry notify; a pair is never told twice to the same side; its end reaches
- * every side that was told. [PK1-PAIR-1] [PK1-PAIR-2] [PK1-PAIR-3]
+ * 1.x pairs (CONTRACT §4b), kept from the applied registry changes. A pair is a patron whose
+ * pattern matches a brewer's topic and who shares a brew with it. The registering side is answered
+ * with every pair it has not been told of, in one notify, even an empty one; each new pair reaches
+ * the other side as a one-entry notify; a pair is never told twice to the same side; its end
+ * reaches every side that was told. [PK1-PAIR-1] [PK1-PAIR-2] [PK1-PAIR-3]
  */
 export class Matchmaker {
-  private readonly index = new SubscriptionIndex<Patron>();
+  private readonly byRegistration = new Map<Registration, Map<Patron, Pair>>();
+  private readonly byPatron = new Map<Patron, Map<Registration, Pair>>();
 
   constructor(
     private readonly registry: BrewerRegistry,
-    /** True while the server drains: removals are not announced (see Discovery.quiet). */
-    private readonly quiet: () => boolean,
+    private readonly patrons: SubscriptionIndex<Patron>,
+    private readonly out: PairOutput,
   ) {}
 
-  get patronCount(): number {
-    return this.index.size;
-  }
-
-  registerPatron(session: Session, topic: unknown, patronId: string, brews: Brew[]): Result<void> {
-    const segments = parseTopic(topic, { wildcards: true });
-    if (!segments.ok) return segments;
-    const source = topic as string;
-    const pattern = compilePattern(source, segments.value);
-    if (!session.identity?.grants.canSubscribe(pattern)) return fail('LACK_PERMISSIONS', `subscribe:${source}`);
-    const key = patronKey(source, patronId);
-    const existing = session.patrons.get(key);
-    const canonical = canonicalJson(brews);
-    if (existing && existing.canonical === canonical) {
-      // The JS client sends a registration twice around authentication: answer what is new (nothing).
-      session.pairSink?.brewerNotify(patronId, []);
-      return ok(undefined);
-    }
-    const limit = session.limits.maxSubscriptionsPerSession;
-    if (!existing && session.subscriptions.size + session.patrons.size >= limit) {
-      return fail('LIMIT_EXCEEDED', `at most ${limit} subscriptions and patrons per session`);
-    }
-    // A patron re-registered with other brews: it hears of its old pairs' end before the new list.
-    if (existing) this.dropPatron(existing, true);
-    const patron = new Patron(session, patronId, source, pattern, brews, canonical);
-    session.patrons.set(key, patron);
-    this.index.add(pattern, patron);
-    const fresh: Pair[] = [];
-    this.registry.forEachMatching(pattern, (registration) => {
-      const pair = this.pair(registration, patron);
-      if (pair) fresh.push(pair);
-    });
-    session.pairSink?.brewerNotify(patronId, fresh.map(brewerEntry));
-    for (const pair of fresh) this.tellBrewer(pair);
-    return ok(undefined);
-  }
-
-  /** Unknown patrons are harmless (CONTRACT §4b). */
-  unregisterPatron(session: Session, topic: string, patronId: string): void {
-    const patron = session.patrons.get(patronKey(topic, patronId));
-    if (patron) this.dropPatron(patron);
-  }
-
   /** A brewer appeared (new or replacing another object): pair it, then answer its session. */
-  brewerAdded(registration: Registration, session: Session): void {
-    this.index.forEachMatch(registration.segments, (patron) => {
+  brewerAdded(registration: Registration): void {
+    this.patrons.forEachMatch(registration.segments, (patron) => {
       const pair = this.pair(registration, patron);
-      if (pair) patron.session.pairSink?.brewerNotify(patron.patronId, [brewerEntry(pair)]);
+      if (pair) this.out.tell(patron.owner, { kind: 'brewerNotify', patronId: patron.patronId, entries: [brewerEntry(pair)] });
     });
-    this.answerBrewer(registration, session);
+    this.answerBrewer(registration);
   }
 
-  /** An identical registration again (same session, or a successor): tell only what it does not know. */
-  brewerReaffirmed(registration: Registration, session: Session): void {
-    this.answerBrewer(registration, session);
+  /**
+   * The brewer's session is answered with the pairs it was not told of: after a takeover, or an
+   * identical registration again.
+   */
+  answerBrewer(registration: Registration): void {
+    const owner = registration.owner;
+    if (!this.out.canTell(owner)) return;
+    const untold = [...this.pairsOf(registration)].filter((p) => !(p.brewerTold && sameSession(p.brewerTold, owner)));
+    for (const pair of untold) pair.brewerTold = owner;
+    this.out.tell(owner, { kind: 'patronNotify', brewerId: registration.uuid, entries: untold.map(patronEntry) });
   }
 
   /**
@@ -88,70 +72,91 @@ export class Matchmaker {
    * object (`replaced`), its own side hears of the old pairs' end too, before the new list.
    */
   brewerRemoved(registration: Registration, replaced = false): void {
-    for (const pair of registration.pairs.values()) {
-      pair.patron.pairs.delete(registration);
-      if (this.quiet()) continue;
-      pair.patron.session.pairSink?.brewerRemoved(registration.topic, pair.patron.patronId, registration.uuid);
+    for (const pair of this.pairsOf(registration)) {
+      this.byPatron.get(pair.patron)?.delete(registration);
+      if (this.out.quiet) continue;
+      const { patron } = pair;
+      this.out.tell(patron.owner, { kind: 'brewerRemoved', topic: registration.topic, patronId: patron.patronId, brewerId: registration.uuid });
       if (replaced) this.tellBrewerRemoved(pair);
     }
-    registration.pairs.clear();
+    this.byRegistration.delete(registration);
   }
 
-  /** After a token refresh: patrons the rights no longer cover go, as if unregistered. */
-  enforceGrants(session: Session): void {
-    const grants = session.identity?.grants;
-    for (const patron of [...session.patrons.values()]) if (!grants?.canSubscribe(patron.pattern)) this.dropPatron(patron);
+  /** A patron appeared: it is answered with every brewer it pairs with, then each brewer is told. */
+  patronAdded(patron: Patron): void {
+    const fresh: Pair[] = [];
+    this.registry.forEachMatching(patron.pattern, (registration) => {
+      const pair = this.pair(registration, patron);
+      if (pair) fresh.push(pair);
+    });
+    this.out.tell(patron.owner, { kind: 'brewerNotify', patronId: patron.patronId, entries: fresh.map(brewerEntry) });
+    for (const pair of fresh) this.tellBrewer(pair);
   }
 
-  sessionEnded(session: Session): void {
-    for (const patron of [...session.patrons.values()]) this.dropPatron(patron);
+  /** The patron went; its brewers' sides hear of it, and the patron itself when `replaced`. */
+  patronRemoved(patron: Patron, replaced = false): void {
+    for (const pair of this.pairsWith(patron)) {
+      const { registration } = pair;
+      this.byRegistration.get(registration)?.delete(patron);
+      if (this.out.quiet) continue;
+      this.tellBrewerRemoved(pair);
+      if (replaced) this.out.tell(patron.owner, { kind: 'brewerRemoved', topic: registration.topic, patronId: patron.patronId, brewerId: registration.uuid });
+    }
+    this.byPatron.delete(patron);
   }
 
-  private answerBrewer(registration: Registration, session: Session): void {
-    const sink = session.pairSink;
-    if (!sink) return;
-    const untold = [...registration.pairs.values()].filter((p) => p.brewerToldSession !== session);
-    for (const pair of untold) pair.brewerToldSession = session;
-    sink.patronNotify(registration.uuid, untold.map(patronEntry));
+  private pairsOf(registration: Registration): Iterable<Pair> {
+    return this.byRegistration.get(registration)?.values() ?? NONE;
+  }
+
+  private pairsWith(patron: Patron): Iterable<Pair> {
+    return this.byPatron.get(patron)?.values() ?? NONE;
   }
 
   /** Creates the pair when they share a brew and are not paired yet. */
   private pair(registration: Registration, patron: Patron): Pair | undefined {
-    if (registration.pairs.has(patron)) return undefined;
+    let ofRegistration = this.byRegistration.get(registration);
+    if (ofRegistration?.has(patron)) return undefined;
     const shared = sharedBrew(patron.brews, registration.offer());
     if (!shared) return undefined;
-    const pair: Pair = { registration, patron, patronBrew: shared[0], brewerBrew: shared[1], brewerToldSession: undefined };
-    registration.pairs.set(patron, pair);
-    patron.pairs.set(registration, pair);
+    const pair: Pair = { registration, patron, patronBrew: shared[0], brewerBrew: shared[1], brewerTold: undefined };
+    if (!ofRegistration) this.byRegistration.set(registration, (ofRegistration = new Map()));
+    ofRegistration.set(patron, pair);
+    let ofPatron = this.byPatron.get(patron);
+    if (!ofPatron) this.byPatron.set(patron, (ofPatron = new Map()));
+    ofPatron.set(registration, pair);
     return pair;
   }
 
   /** A later match reaches the brewer's side as a one-entry notify. */
   private tellBrewer(pair: Pair): void {
     const owner = pair.registration.owner;
-    if (!owner.pairSink || owner.closed) return;
-    pair.brewerToldSession = owner;
-    owner.pairSink.patronNotify(pair.registration.uuid, [patronEntry(pair)]);
+    if (!this.out.canTell(owner)) return;
+    pair.brewerTold = owner;
+    this.out.tell(owner, { kind: 'patronNotify', brewerId: pair.registration.uuid, entries: [patronEntry(pair)] });
   }
 
-  /** Removes a patron; its brewers' sides hear of it, and the patron itself when `replaced`. */
-  private dropPatron(patron: Patron, replaced = false): void {
-    patron.session.patrons.delete(patron.key);
-    this.index.remove(patron.pattern, patron);
-    for (const pair of patron.pairs.values()) {
-      pair.registration.pairs.delete(patron);
-      if (this.quiet()) continue;
-      this.tellBrewerRemoved(pair);
-      if (replaced) patron.session.pairSink?.brewerRemoved(pair.registration.topic, patron.patronId, pair.registration.uuid);
-    }
-    patron.pairs.clear();
-  }
-
-  /** PATRON_REMOVED to the brewer's side, if the session that was told is still its owner. */
+  /** PATRON_REMOVED to the brewer's side, if the session that was told still holds the brewer. */
   private tellBrewerRemoved(pair: Pair): void {
-    const told = pair.brewerToldSession;
-    if (told && !told.closed && told === pair.registration.owner) {
-      told.pairSink?.patronRemoved(pair.registration.topic, pair.registration.uuid, pair.patron.patronId);
-    }
+    const { registration, patron, brewerTold } = pair;
+    if (!brewerTold || !sameSession(brewerTold, registration.owner) || !this.out.canTell(brewerTold)) return;
+    this.out.tell(brewerTold, { kind: 'patronRemoved', topic: registration.topic, brewerId: registration.uuid, patronId: patron.patronId });
   }
+}
+
+const NONE: readonly Pair[] = [];
+
+/**
+ * The entry a patron receives, `{topic, brewer_id, brewer_config, brew}`, encoded once per
+ * registration and brew and shared by every patron told of it (STYLE §5.3).
+ */
+function brewerEntry(pair: Pair): string {
+  const { registration: r, brewerBrew: brew } = pair;
+  return r.notifyEvent().frame(`pubkeeper-v1-entry:${brew.name}`, () =>
+    brewerEntryJson({ topic: r.topic, brewer_id: r.uuid, brewer_config: r.offer().brewer_config, brew }),
+  );
+}
+
+function patronEntry(pair: Pair): string {
+  return patronEntryJson({ topic: pair.registration.topic, patron_id: pair.patron.patronId, brew: pair.patronBrew });
 }

@@ -1,6 +1,8 @@
 import { matchesPcpUri, type PcpUriPattern } from '../../protocol/pcpUri.js';
 import { MessageType } from '../../protocol/pcp/message.js';
-import type { PcpSession } from './pcpSession.js';
+import type { Session } from '../sessions/session.js';
+import { fromBroker } from './brokerMessages.js';
+import type { UriDirectory } from './uriDirectory.js';
 
 export interface InventoryChange {
   client: string;
@@ -14,50 +16,50 @@ interface Subscriber {
 }
 
 /**
- * Who is connected, and inventory subscriptions. Connects and disconnects go to one ordered log;
+ * Inventory subscriptions. Connects and disconnects (applied URI changes) go to one ordered log;
  * every `batchMs` each subscriber gets one inventory_update with its matching changes since it was
  * last told, in order, and nothing when none match. Batching on an interval (not per change)
  * bounds the messages a flapping fleet can cause; the timer runs only while someone subscribes.
  */
 export class Inventory {
-  private readonly clients = new Set<string>();
   private log: InventoryChange[] = [];
   /** Absolute index of log[0]: cursors survive log trimming. */
   private logStart = 0;
-  private readonly subscribers = new Map<PcpSession, Subscriber>();
+  private readonly subscribers = new Map<Session, Subscriber>();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly batchMs: number) {}
+  constructor(
+    private readonly uris: UriDirectory,
+    private readonly batchMs: number,
+  ) {}
 
   get subscriberCount(): number {
     return this.subscribers.size;
   }
 
   connected(uri: string): void {
-    this.clients.add(uri);
     this.record({ client: uri, change: 1 });
   }
 
   disconnected(uri: string): void {
-    this.clients.delete(uri);
     this.record({ client: uri, change: -1 });
   }
 
   /** Connected URIs matching any pattern and visible to the asker, sorted. */
   query(patterns: readonly PcpUriPattern[], visible: (uri: string) => boolean): string[] {
     const out: string[] = [];
-    for (const uri of this.clients) if (visible(uri) && patterns.some((p) => matchesPcpUri(p, uri))) out.push(uri);
+    for (const uri of this.uris.connected()) if (visible(uri) && patterns.some((p) => matchesPcpUri(p, uri))) out.push(uri);
     return out.sort();
   }
 
   /** From now on; changes before this call are in the response the caller just sent. */
-  subscribe(session: PcpSession, patterns: PcpUriPattern[]): void {
+  subscribe(session: Session, patterns: PcpUriPattern[]): void {
     this.subscribers.set(session, { patterns, cursor: this.logStart + this.log.length });
     this.timer ??= setInterval(() => this.flush(), this.batchMs);
     this.timer.unref();
   }
 
-  unsubscribe(session: PcpSession): void {
+  unsubscribe(session: Session): void {
     this.subscribers.delete(session);
     if (this.subscribers.size === 0) this.stop();
   }
@@ -79,13 +81,13 @@ export class Inventory {
     this.log = [];
     this.logStart = end;
     for (const [session, subscriber] of this.subscribers) {
-      if (session.session.closed) continue;
-      const grants = session.session.identity?.grants;
+      if (session.closed) continue;
+      const grants = session.identity?.grants;
       const changes = batch
         .slice(Math.max(0, subscriber.cursor - batchStart))
         .filter((c) => subscriber.patterns.some((p) => matchesPcpUri(p, c.client)) && grants?.canSeeInventory(c.client));
       subscriber.cursor = end;
-      if (changes.length > 0) session.fromBroker(MessageType.INVENTORY_UPDATE, { changes });
+      if (changes.length > 0) fromBroker(session, MessageType.INVENTORY_UPDATE, { changes });
     }
   }
 

@@ -1,15 +1,25 @@
+import { refKey, type SessionRef } from '../sessions/sessionRef.js';
 import type { Pattern } from '../topics/pattern.js';
 import { TopicIndex } from '../topics/topicIndex.js';
 import type { Registration } from './registration.js';
 
+/** What one session holds, for its limits and for what goes when it ends. */
+interface Holding {
+  readonly registrations: Set<Registration>;
+  /** JSON size of the brewer objects held, against `maxBrewerBytesPerSession`. */
+  bytes: number;
+}
+
 /**
- * Every brewer registration, by topic and uuid, plus which `sub` owns each uuid (CONTRACT §4:
- * a uuid belongs to one sub across all its topics while any registration of it exists).
+ * Every brewer registration, by topic and uuid; which `sub` owns each uuid (CONTRACT §4: a uuid
+ * belongs to one sub across all its topics while any registration of it exists); and what each
+ * session holds. Only the registry engine changes it; everything else reads it.
  */
 export class BrewerRegistry {
   private readonly byTopic = new Map<string, Map<string, Registration>>();
   private readonly topics = new TopicIndex();
   private readonly uuidOwners = new Map<string, { sub: string; count: number }>();
+  private readonly holdings = new Map<string, Holding>();
   private total = 0;
 
   get size(): number {
@@ -24,6 +34,20 @@ export class BrewerRegistry {
     return this.uuidOwners.get(uuid)?.sub;
   }
 
+  /** The registrations `owner` holds, as a list safe to iterate while they change. */
+  heldBy(owner: SessionRef): Registration[] {
+    const holding = this.holdings.get(refKey(owner));
+    return holding ? [...holding.registrations] : [];
+  }
+
+  countHeldBy(owner: SessionRef): number {
+    return this.holdings.get(refKey(owner))?.registrations.size ?? 0;
+  }
+
+  bytesHeldBy(owner: SessionRef): number {
+    return this.holdings.get(refKey(owner))?.bytes ?? 0;
+  }
+
   /** Adds or replaces the (topic, uuid) entry. */
   put(registration: Registration): void {
     let brewers = this.byTopic.get(registration.topic);
@@ -32,19 +56,24 @@ export class BrewerRegistry {
       this.byTopic.set(registration.topic, brewers);
       this.topics.add(registration.topic, registration.segments);
     }
-    if (!brewers.has(registration.uuid)) {
+    const previous = brewers.get(registration.uuid);
+    if (previous) {
+      this.release(previous);
+    } else {
       this.total++;
       const owner = this.uuidOwners.get(registration.uuid);
       if (owner) owner.count++;
       else this.uuidOwners.set(registration.uuid, { sub: registration.sub, count: 1 });
     }
     brewers.set(registration.uuid, registration);
+    this.hold(registration);
   }
 
   delete(registration: Registration): boolean {
     const brewers = this.byTopic.get(registration.topic);
     if (brewers?.get(registration.uuid) !== registration) return false;
     brewers.delete(registration.uuid);
+    this.release(registration);
     this.total--;
     if (brewers.size === 0) {
       this.byTopic.delete(registration.topic);
@@ -55,11 +84,34 @@ export class BrewerRegistry {
     return true;
   }
 
+  /** Hands a registration to another session of the same `sub` (a takeover). */
+  move(registration: Registration, to: SessionRef): void {
+    this.release(registration);
+    registration.owner = to;
+    this.hold(registration);
+  }
+
   /** Every registration whose topic the pattern matches (the subscribe snapshot). */
   forEachMatching(pattern: Pattern, visit: (registration: Registration) => void): void {
     this.topics.forEachMatching(pattern, (topic) => {
       const brewers = this.byTopic.get(topic);
       if (brewers) for (const registration of brewers.values()) visit(registration);
     });
+  }
+
+  private hold(registration: Registration): void {
+    const key = refKey(registration.owner);
+    let holding = this.holdings.get(key);
+    if (!holding) this.holdings.set(key, (holding = { registrations: new Set(), bytes: 0 }));
+    holding.registrations.add(registration);
+    holding.bytes += registration.canonical.length;
+  }
+
+  private release(registration: Registration): void {
+    const key = refKey(registration.owner);
+    const holding = this.holdings.get(key);
+    if (!holding?.registrations.delete(registration)) return;
+    holding.bytes -= registration.canonical.length;
+    if (holding.registrations.size === 0) this.holdings.delete(key);
   }
 }

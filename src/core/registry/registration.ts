@@ -1,19 +1,16 @@
 import type { Brewer } from '../../protocol/pubkeeper/packets.js';
 import { BrewerEvent } from '../brewerEvent.js';
 import { offerOf, type BrewerOffer } from '../patrons/brews.js';
-import type { Pair, Patron } from '../patrons/patron.js';
-import type { Session } from '../session.js';
+import type { SessionRef } from '../sessions/sessionRef.js';
 
 /**
- * One (topic, uuid) brewer registration. Immutable but for its owning session: a replacement
- * with another brewer object is a new Registration, so the cached notify event (reused for every
- * snapshot) can never go stale.
+ * One (topic, uuid) brewer registration. Immutable but for the session that holds it (a same-`sub`
+ * takeover moves it): a replacement with another brewer object is a new Registration, so the
+ * cached notify event (reused for every snapshot) can never go stale.
  */
 export class Registration {
   private cachedNotify: BrewerEvent | undefined;
   private cachedOffer: BrewerOffer | undefined;
-  /** 1.x pairs with patrons, kept by the Matchmaker. */
-  readonly pairs = new Map<Patron, Pair>();
 
   constructor(
     readonly topic: string,
@@ -21,7 +18,7 @@ export class Registration {
     readonly brewer: Brewer,
     readonly canonical: string,
     readonly sub: string,
-    public owner: Session,
+    public owner: SessionRef,
   ) {}
 
   get uuid(): string {

@@ -4,6 +4,8 @@
  * layout lives here; the envelope's JSON is the codec's business.
  */
 
+import { fail, ok, type Result } from '../errors.js';
+
 export const PCP_V1_VERSION = 1;
 
 /** Descriptor types (low 4 bits; the high 4 are flags nobody uses). */
@@ -16,10 +18,6 @@ export interface PcpChunks {
   debug: Uint8Array[];
 }
 
-export interface ChunkError {
-  error: string;
-}
-
 const HEADER_BYTES = 5;
 
 /**
@@ -27,37 +25,37 @@ const HEADER_BYTES = 5;
  * only the first chunk's descriptor is checked: the second is the data and any later ones debug,
  * whatever they claim to be.
  */
-export function parseChunks(bytes: Uint8Array): PcpChunks | ChunkError {
+export function parseChunks(bytes: Uint8Array): Result<PcpChunks> {
   const total = bytes.length;
-  if (total === 0) return { error: 'empty frame' };
-  if (bytes[0] !== PCP_V1_VERSION) return { error: `Unsupported version: ${bytes[0]}` };
+  if (total === 0) return fail('DECODE_FAILED', 'empty frame');
+  if (bytes[0] !== PCP_V1_VERSION) return fail('DECODE_FAILED', `Unsupported version: ${bytes[0]}`);
 
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const chunks: { type: number; content: Uint8Array }[] = [];
   let offset = 1;
   while (offset < total) {
-    if (total - offset < HEADER_BYTES) return { error: `Truncated chunk header at byte ${offset}` };
+    if (total - offset < HEADER_BYTES) return fail('DECODE_FAILED', `Truncated chunk header at byte ${offset}`);
     const descriptor = view.getUint8(offset);
     const size = view.getInt32(offset + 1);
     // PCP-620: a size is refused against the whole frame first, with clj-pcp-common's wording…
     if (size < 0 || size >= total) {
-      return { error: `Invalid chunk length: ${size} (should be between 0 and ${total})` };
+      return fail('DECODE_FAILED', `Invalid chunk length: ${size} (should be between 0 and ${total})`);
     }
     // …and then must also fit in what is left, which the bound above does not ensure.
     const start = offset + HEADER_BYTES;
     if (size > total - start) {
-      return { error: `Chunk length ${size} exceeds the ${total - start} remaining bytes` };
+      return fail('DECODE_FAILED', `Chunk length ${size} exceeds the ${total - start} remaining bytes`);
     }
     chunks.push({ type: descriptor & 0x0f, content: bytes.subarray(start, start + size) });
     offset = start + size;
   }
 
   const [first, second, ...rest] = chunks;
-  if (first === undefined) return { error: 'missing envelope chunk' };
-  if (first.type !== ChunkType.ENVELOPE) return { error: 'first chunk must be the envelope (type 1)' };
+  if (first === undefined) return fail('DECODE_FAILED', 'missing envelope chunk');
+  if (first.type !== ChunkType.ENVELOPE) return fail('DECODE_FAILED', 'first chunk must be the envelope (type 1)');
   const result: PcpChunks = { envelope: first.content, debug: rest.map((c) => c.content) };
   if (second !== undefined) result.data = second.content;
-  return result;
+  return ok(result);
 }
 
 /** Version, envelope, then a data chunk that is always written, size 0 included (REFERENCE 2.1). */

@@ -1,11 +1,5 @@
-import {
-  BROKER_URI,
-  MessageType,
-  UUID_PATTERN,
-  type OutgoingMessage,
-  type PcpDecodeResult,
-  type PcpMessage,
-} from '../pcp/message.js';
+import { fail, ok, type Result } from '../errors.js';
+import { BROKER_URI, MessageType, UUID_PATTERN, type OutgoingMessage, type PcpMessage } from '../pcp/message.js';
 import { isMessageUri } from '../pcp/uriSyntax.js';
 import { parseChunks, writeChunks } from './chunks.js';
 
@@ -30,13 +24,14 @@ const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 const EMPTY = new Uint8Array(0);
 
-export function decodeV1(bytes: Uint8Array): PcpDecodeResult {
-  const chunks = parseChunks(bytes);
-  if ('error' in chunks) return failure(chunks.error);
+export function decodeV1(bytes: Uint8Array): Result<PcpMessage> {
+  const parsed = parseChunks(bytes);
+  if (!parsed.ok) return parsed;
+  const chunks = parsed.value;
 
-  const parsed = readJson(chunks.envelope);
-  if (!parsed.ok) return failure('envelope is not UTF-8 JSON');
-  const envelope = parsed.value;
+  const read = readJson(chunks.envelope, 'envelope is not UTF-8 JSON');
+  if (!read.ok) return read;
+  const envelope = read.value;
   if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope)) {
     return failure('envelope must be a JSON object');
   }
@@ -66,12 +61,12 @@ export function decodeV1(bytes: Uint8Array): PcpDecodeResult {
   if (inReplyTo !== undefined) message.in_reply_to = inReplyTo;
   // An empty data chunk means "no data" (REFERENCE 2.1: one is always written).
   if (chunks.data !== undefined && chunks.data.length > 0) {
-    const data = readJson(chunks.data);
-    if (!data.ok) return failure('data is not UTF-8 JSON', id);
+    const data = readJson(chunks.data, 'data is not UTF-8 JSON', id);
+    if (!data.ok) return data;
     message.data = data.value;
   }
   // Debug chunks are dropped, as by pcp-broker ≥ 1.0.
-  return { ok: true, message: fromV1ErrorMessage(message) };
+  return ok(fromV1ErrorMessage(message));
 }
 
 /**
@@ -129,11 +124,11 @@ function fromV1ErrorMessage(message: PcpMessage): PcpMessage {
   return mapped;
 }
 
-function readJson(bytes: Uint8Array): { ok: true; value: unknown } | { ok: false } {
+function readJson(bytes: Uint8Array, detail: string, id?: string): Result<unknown> {
   try {
-    return { ok: true, value: JSON.parse(UTF8.decode(bytes)) };
+    return ok(JSON.parse(UTF8.decode(bytes)));
   } catch {
-    return { ok: false };
+    return failure(detail, id);
   }
 }
 
@@ -145,6 +140,6 @@ function isUuid(value: unknown): value is string {
   return typeof value === 'string' && UUID_PATTERN.test(value);
 }
 
-function failure(detail: string, id?: string): PcpDecodeResult {
-  return { ok: false, error: id === undefined ? { detail } : { detail, id } };
+function failure(detail: string, id?: string): Result<never> {
+  return fail('DECODE_FAILED', detail, id);
 }

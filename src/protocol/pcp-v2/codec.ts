@@ -1,15 +1,17 @@
-import { UUID_PATTERN, type OutgoingMessage, type PcpDecodeResult, type PcpMessage } from '../pcp/message.js';
+import { fail, ok, type Result } from '../errors.js';
+import { UUID_PATTERN, type OutgoingMessage, type PcpMessage } from '../pcp/message.js';
 import { isMessageUri } from '../pcp/uriSyntax.js';
 
 /**
  * PCP v2 (CONTRACT §5, REFERENCE 2.2): one JSON object per text frame, closed schema. Pure: text
- * in, `PcpMessage` or a decode error out. The error's `detail` is our own wording; the router
- * answers every failure with "Could not decode message" and the `id`, when one could be read.
+ * in, `PcpMessage` or DECODE_FAILED out. The error's `detail` is our own wording, for logs; the
+ * broker answers every failure with "Could not decode message" in reply to the error's
+ * `messageId`, when a UUID one could be read.
  */
 
 const KEYS = new Set(['id', 'message_type', 'target', 'sender', 'in_reply_to', 'data']);
 
-export function decodeV2(text: string): PcpDecodeResult {
+export function decodeV2(text: string): Result<PcpMessage> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -40,7 +42,7 @@ export function decodeV2(text: string): PcpDecodeResult {
   if (in_reply_to !== undefined) message.in_reply_to = in_reply_to;
   // `"data": null` is data (a JSON null), unlike an absent key.
   if (Object.hasOwn(frame, 'data')) message.data = frame['data'];
-  return { ok: true, message };
+  return ok(message);
 }
 
 /** Keys in the order id, message_type, target, sender, in_reply_to, data; absent ones omitted. */
@@ -73,6 +75,6 @@ function isUuid(value: unknown): value is string {
   return typeof value === 'string' && UUID_PATTERN.test(value);
 }
 
-function failure(detail: string, id?: string): PcpDecodeResult {
-  return { ok: false, error: id === undefined ? { detail } : { detail, id } };
+function failure(detail: string, id?: string): Result<never> {
+  return fail('DECODE_FAILED', detail, id);
 }

@@ -1,3 +1,5 @@
+import { SERVER_URI } from '../pcpUri.js';
+
 /**
  * The PCP message as the router sees it, whichever version it came in on (CONTRACT §5). v2's
  * single `target` becomes a one-element `targets`; v1's envelope fields that v2 lacks ride along
@@ -30,7 +32,8 @@ export interface OutgoingMessage {
   expires?: string;
 }
 
-export const BROKER_URI = 'pcp:///server';
+/** The broker's own URI (`pcp:///server`): messages to it have this target, its replies this sender. */
+export const BROKER_URI = SERVER_URI;
 
 /** Message types the broker sends or understands. */
 export const MessageType = {
@@ -52,13 +55,5 @@ export const MessageType = {
   PK_BREWER_NOTIFY: 'pubkeeper/brewer_notify',
   PK_BREWER_REMOVED: 'pubkeeper/brewer_removed',
 } as const;
-
-/** A frame that could not be decoded, with the message id when a UUID one could be read. */
-export interface PcpDecodeError {
-  detail: string;
-  id?: string;
-}
-
-export type PcpDecodeResult = { ok: true; message: PcpMessage } | { ok: false; error: PcpDecodeError };
 
 export const UUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;

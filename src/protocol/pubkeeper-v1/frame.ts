@@ -40,11 +40,19 @@ export function decodeV1Frame(version: V1Version, bytes: Uint8Array): Result<V1F
   return ok({ id, payload: payload as Record<string, unknown> });
 }
 
-/** Already-serialized JSON → one frame. v1.1 always sets the length flag, as the JS client does. */
+/** Does a payload of this many bytes fit one frame of the version? v1.1 holds 32 bits. */
+export function fitsV1Frame(version: V1Version, payloadBytes: number): boolean {
+  return version === '1.1' || payloadBytes <= V10_MAX_PAYLOAD;
+}
+
+/**
+ * Already-serialized JSON → one frame. v1.1 always sets the length flag, as the JS client does.
+ * A payload that does not fit the version is a caller's bug (check `fitsV1Frame` first).
+ */
 export function encodeV1FrameJson(version: V1Version, id: number, json: string): Uint8Array {
   const body = Buffer.from(json, 'utf8');
-  if (version === '1.0' && body.length > V10_MAX_PAYLOAD) {
-    throw new RangeError(`payload of ${body.length} bytes does not fit a v1.0 frame`);
+  if (!fitsV1Frame(version, body.length)) {
+    throw new RangeError(`A payload of ${body.length} bytes does not fit a v1.0 frame.`);
   }
   const frame = Buffer.alloc(HEADER_BYTES + body.length);
   frame.writeUInt16LE(id, 0);

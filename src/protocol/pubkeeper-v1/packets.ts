@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_UUID_LENGTH } from '../pubkeeper/packets.js';
+import type { V1Version } from './frame.js';
 
 /** Packet ids of the 1.x dialect (REFERENCE §1.5). SEGMENT_* are never sent nor accepted. */
 export const V1Packet = {
@@ -17,7 +18,14 @@ export const V1Packet = {
   ERROR: 99,
 } as const;
 
+/** The subprotocols of the 1.x binary dialect, preferred first, and the framing each selects. */
 export const V1_SUBPROTOCOLS = ['pubkeeper-1.1', 'pubkeeper-1.0'] as const;
+const V1_VERSIONS: Readonly<Record<(typeof V1_SUBPROTOCOLS)[number], V1Version>> = { 'pubkeeper-1.1': '1.1', 'pubkeeper-1.0': '1.0' };
+
+/** The framing version a negotiated subprotocol selects, or undefined when it is not a 1.x one. */
+export function v1VersionOf(subprotocol: string): V1Version | undefined {
+  return Object.hasOwn(V1_VERSIONS, subprotocol) ? V1_VERSIONS[subprotocol as keyof typeof V1_VERSIONS] : undefined;
+}
 
 const id = z.string().min(1).max(MAX_UUID_LENGTH);
 /** A brew: the transport a brewer offers or a patron accepts, named (`websocket`, …). */

@@ -15,6 +15,9 @@ export const Packet = {
 
 export type PacketId = (typeof Packet)[keyof typeof Packet];
 
+/** The subprotocol a JSON-dialect client may offer; the server echoes it (CONTRACT §4). */
+export const JSON_SUBPROTOCOL = 'pubkeeper.n.io';
+
 export const MAX_UUID_LENGTH = 128;
 
 // Payloads are loose objects: 0.x clients pass keyword arguments and may add keys we ignore.

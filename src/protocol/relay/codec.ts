@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
+import { fail, ok, type Result } from '../errors.js';
 
 /**
  * The websocket-brew relay wire (protocol/relay.md; notes/pubkeeper-js-client.md §4). Pure: bytes
- * in, a typed frame or an error sentence out. node:crypto is the one import, for SHA-256.
+ * in, a typed frame or DECODE_FAILED out. node:crypto is the one import beside the error list, for
+ * SHA-256.
  */
 
 /** The only subprotocol the JS brew offers, and the one the relay prefers. */
@@ -28,12 +30,6 @@ export interface RelayFrame {
   payload: Uint8Array;
 }
 
-export type RelayDecodeResult = RelayFrame | { error: string };
-
-export function isRelayDecodeError(result: RelayDecodeResult): result is { error: string } {
-  return 'error' in result;
-}
-
 const view = (bytes: Uint8Array): DataView => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 
@@ -42,25 +38,25 @@ const hex = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteO
  * `struct.unpack` requires it, and the JS patron decrypts up to the end of what it receives, so
  * trailing bytes would corrupt the plaintext. The two pad bytes are not checked (Python skips them).
  */
-export function decodeRelayFrame(bytes: Uint8Array): RelayDecodeResult {
+export function decodeRelayFrame(bytes: Uint8Array): Result<RelayFrame> {
   if (bytes.length < RELAY_HEADER_BYTES) {
-    return { error: `frame of ${bytes.length} bytes is shorter than the ${RELAY_HEADER_BYTES}-byte header` };
+    return fail('DECODE_FAILED', `frame of ${bytes.length} bytes is shorter than the ${RELAY_HEADER_BYTES}-byte header`);
   }
   const header = view(bytes);
   const type = header.getUint16(0, true);
   const name = TYPE_NAMES[type];
-  if (name === undefined) return { error: `unknown frame type ${type}` };
+  if (name === undefined) return fail('DECODE_FAILED', `unknown frame type ${type}`);
   const length = header.getUint32(LENGTH_OFFSET, true);
   const actual = bytes.length - RELAY_HEADER_BYTES;
-  if (length !== actual) return { error: `length field ${length} does not match the ${actual} bytes after the header` };
-  if (type !== RelayFrameType.PUBLISH && length !== 0) return { error: `${name} must carry no payload` };
+  if (length !== actual) return fail('DECODE_FAILED', `length field ${length} does not match the ${actual} bytes after the header`);
+  if (type !== RelayFrameType.PUBLISH && length !== 0) return fail('DECODE_FAILED', `${name} must carry no payload`);
   const topicHash = bytes.subarray(HASH_OFFSET, HASH_OFFSET + TOPIC_HASH_BYTES);
-  return {
+  return ok({
     type: type as RelayFrameType,
     topicHash,
     topicKey: hex(topicHash),
     payload: bytes.subarray(RELAY_HEADER_BYTES),
-  };
+  });
 }
 
 /** A client → relay frame, as the JS brew builds it (for tests and tools). */
@@ -122,18 +118,18 @@ export function encodeBrewFrame(topic: string, brewerIdHex: string, payload: Uin
   return frame;
 }
 
-export function decodeBrewFrame(bytes: Uint8Array): BrewFrame | { error: string } {
+export function decodeBrewFrame(bytes: Uint8Array): Result<BrewFrame> {
   if (bytes.length < BREW_FRAME_HEADER_BYTES) {
-    return { error: `brew frame of ${bytes.length} bytes is shorter than the ${BREW_FRAME_HEADER_BYTES}-byte header` };
+    return fail('DECODE_FAILED', `brew frame of ${bytes.length} bytes is shorter than the ${BREW_FRAME_HEADER_BYTES}-byte header`);
   }
   const length = view(bytes).getUint32(BREW_LENGTH_OFFSET, true);
   const actual = bytes.length - BREW_FRAME_HEADER_BYTES;
-  if (length !== actual) return { error: `length field ${length} does not match the ${actual} bytes after the header` };
-  return {
+  if (length !== actual) return fail('DECODE_FAILED', `length field ${length} does not match the ${actual} bytes after the header`);
+  return ok({
     major: bytes[0] ?? 0,
     minor: bytes[1] ?? 0,
     topicHash: bytes.subarray(BREW_HASH_OFFSET, BREW_HASH_OFFSET + TOPIC_HASH_BYTES),
     brewerId: hex(bytes.subarray(BREW_ID_OFFSET, BREW_ID_OFFSET + BREW_ID_BYTES)),
     payload: bytes.subarray(BREW_FRAME_HEADER_BYTES),
-  };
+  });
 }

@@ -1,17 +1,17 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import type { Config } from '../../config/schema.js';
+import { binaryFrame, type Frame } from '../../core/connection.js';
 import type { Logger } from '../../core/logger.js';
+import { ErrorBudget } from '../../core/sessions/errorBudget.js';
 import { CloseCode, CloseReason } from '../../protocol/closeCodes.js';
-import {
-  decodeRelayFrame,
-  isRelayDecodeError,
-  RelayFrameType,
-  selectRelaySubprotocol,
-  type RelayFrame,
-} from '../../protocol/relay/codec.js';
+import { decodeRelayFrame, RelayFrameType, selectRelaySubprotocol, type RelayFrame } from '../../protocol/relay/codec.js';
+import { closeHttp, listen } from '../edge/listen.js';
+import { OpenSockets } from '../edge/openSockets.js';
+import { pathOf, refuseUpgrade, toBuffer } from '../edge/upgrade.js';
+import { createWsServer } from '../edge/wsServer.js';
 import { Liveness } from '../liveness.js';
 import { WsConnection } from '../wsConnection.js';
 
@@ -33,18 +33,6 @@ export interface BrewRelayStats {
 // ERROR and keep the session).
 const LIMIT_EXCEEDED = 'Limit exceeded.';
 const INTERNAL = 'Internal error.';
-const ERROR_WINDOW_MS = 10_000;
-
-function toBuffer(data: RawData): Buffer {
-  if (Buffer.isBuffer(data)) return data;
-  return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
-}
-
-function refuseUpgrade(socket: Duplex, status: number, text: string, body = ''): void {
-  const length = Buffer.byteLength(body);
-  const type = body ? 'Content-Type: text/plain; charset=utf-8\r\n' : '';
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${type}Content-Length: ${length}\r\n\r\n${body}`);
-}
 
 /** `Sec-WebSocket-Protocol: a, b` → ['a', 'b'] (ws re-parses it strictly in handleUpgrade). */
 function offeredSubprotocols(header: string | undefined): string[] {
@@ -55,23 +43,12 @@ function offeredSubprotocols(header: string | undefined): string[] {
 class RelayPeer {
   readonly topics = new Set<string>();
   closed = false;
-  private errorWindowStart = 0;
-  private errorsInWindow = 0;
 
   constructor(
-    readonly ws: WebSocket,
     readonly conn: WsConnection,
     readonly log: Logger,
+    readonly errors: ErrorBudget,
   ) {}
-
-  /** Counts one undecodable frame; true when this one goes past the per-10 s budget. */
-  overErrorBudget(limit: number, now = Date.now()): boolean {
-    if (now - this.errorWindowStart >= ERROR_WINDOW_MS) {
-      this.errorWindowStart = now;
-      this.errorsInWindow = 0;
-    }
-    return ++this.errorsInWindow > limit;
-  }
 }
 
 /**
@@ -85,12 +62,11 @@ export class BrewRelay {
   private readonly wss: WebSocketServer;
   private readonly liveness: Liveness;
   private readonly peers = new Set<RelayPeer>();
-  /** Every socket until its 'close', including those of peers already being closed. */
-  private readonly sockets = new Set<WebSocket>();
+  private readonly sockets = new OpenSockets();
   /** topic hash (hex) → joined connections; deleted when it empties. */
   private readonly pools = new Map<string, Set<RelayPeer>>();
-  /** topic hash (hex) → last payload. A Map keeps insertion order: the first key is the oldest. */
-  private readonly lastValues = new Map<string, Buffer>();
+  /** topic hash (hex) → last payload, as a frame. A Map keeps insertion order: the first key is the oldest. */
+  private readonly lastValues = new Map<string, Frame>();
   private lastValueBytes = 0;
   private nextId = 1;
   private closing: Promise<void> | undefined;
@@ -98,18 +74,14 @@ export class BrewRelay {
   constructor(private readonly options: BrewRelayOptions) {
     const { config } = options;
     this.liveness = new Liveness(config.pingIntervalMs, config.maxMissedPongs);
-    this.wss = new WebSocketServer({
-      noServer: true,
-      // [RELAY-7] ws closes 1009 by itself past this, before the frame is buffered whole.
+    // [RELAY-7] ws closes 1009 by itself past maxPayload. Text frames are counted as undecodable
+    // ([RELAY-10]) rather than closed 1007 by ws.
+    this.wss = createWsServer({
       maxPayload: config.relayMaxFrameBytes,
-      clientTracking: false,
-      perMessageDeflate: false,
-      // Text frames are counted as undecodable ([RELAY-10]) rather than closed 1007 by ws.
-      skipUTF8Validation: true,
       handleProtocols: (offered) => selectRelaySubprotocol(offered) ?? false,
     });
     this.http = createServer((req, res) => {
-      const path = (req.url ?? '/').split('?', 1)[0];
+      const path = pathOf(req.url);
       const headers = { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' };
       if (path !== '/') return void res.writeHead(404, headers).end('Not Found\n');
       res.writeHead(426, { ...headers, Upgrade: 'websocket' }).end('WebSocket upgrade required\n');
@@ -122,14 +94,7 @@ export class BrewRelay {
   async listen(): Promise<AddressInfo> {
     const { host, relayPort } = this.options.config;
     if (relayPort === undefined) throw new Error('relayPort is not set: the relay is off.');
-    await new Promise<void>((resolve, reject) => {
-      this.http.once('error', reject);
-      this.http.listen(relayPort, host, () => {
-        this.http.off('error', reject);
-        resolve();
-      });
-    });
-    return this.address();
+    return listen(this.http, relayPort, host);
   }
 
   /** The bound address; only meaningful after listen() resolved. */
@@ -151,39 +116,18 @@ export class BrewRelay {
     this.liveness.stop();
     // [RELAY-11]
     for (const peer of [...this.peers]) this.closePeer(peer, CloseCode.GOING_AWAY, CloseReason.GOING_AWAY);
-    await this.socketsClosed([...this.sockets], this.options.config.drainTimeoutMs);
-    for (const ws of this.sockets) ws.terminate();
-    await new Promise<void>((resolve) => {
-      this.http.close(() => resolve());
-      this.http.closeAllConnections();
-    });
+    await this.sockets.closed(this.options.config.drainTimeoutMs);
+    this.sockets.terminateAll();
+    await closeHttp(this.http);
     this.lastValues.clear();
     this.lastValueBytes = 0;
-  }
-
-  private socketsClosed(sockets: WebSocket[], timeoutMs: number): Promise<void> {
-    const open = sockets.filter((ws) => ws.readyState !== ws.CLOSED);
-    if (open.length === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      let left = open.length;
-      const timer = setTimeout(resolve, timeoutMs);
-      timer.unref();
-      for (const ws of open) {
-        ws.once('close', () => {
-          if (--left > 0) return;
-          clearTimeout(timer);
-          resolve();
-        });
-      }
-    });
   }
 
   /** [RELAY-1] `GET /` with an acceptable subprotocol, or an HTTP refusal. */
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
     if (this.closing) return refuseUpgrade(socket, 503, 'Service Unavailable');
-    const path = (req.url ?? '/').split('?', 1)[0];
-    if (path !== '/') return refuseUpgrade(socket, 404, 'Not Found');
+    if (pathOf(req.url) !== '/') return refuseUpgrade(socket, 404, 'Not Found');
     const offered = offeredSubprotocols(req.headers['sec-websocket-protocol']);
     if (selectRelaySubprotocol(offered) === undefined) {
       return refuseUpgrade(socket, 400, 'Bad Request', 'no acceptable subprotocol: offer pubkeeper-1.0.0\n');
@@ -193,7 +137,7 @@ export class BrewRelay {
 
   private attach(ws: WebSocket): void {
     const log = this.options.logger.child({ session: `relay-${this.nextId++}`, dialect: 'relay' });
-    const peer = new RelayPeer(ws, new WsConnection(ws), log);
+    const peer = new RelayPeer(new WsConnection(ws), log, new ErrorBudget(this.options.config.maxErrorsPer10s));
     this.peers.add(peer);
     this.sockets.add(ws);
     this.liveness.watch(ws);
@@ -213,7 +157,6 @@ export class BrewRelay {
     ws.on('close', (code) => {
       this.detach(peer);
       this.peers.delete(peer);
-      this.sockets.delete(ws);
       log.debug({ code }, 'relay connection closed');
     });
   }
@@ -221,8 +164,9 @@ export class BrewRelay {
   private onMessage(peer: RelayPeer, bytes: Buffer, isBinary: boolean): void {
     if (peer.closed) return;
     if (!isBinary) return this.undecodable(peer, 'text frame');
-    const frame = decodeRelayFrame(bytes);
-    if (isRelayDecodeError(frame)) return this.undecodable(peer, frame.error);
+    const decoded = decodeRelayFrame(bytes);
+    if (!decoded.ok) return this.undecodable(peer, decoded.error.detail ?? 'undecodable');
+    const frame = decoded.value;
     switch (frame.type) {
       case RelayFrameType.JOIN:
         return this.join(peer, frame.topicKey);
@@ -240,7 +184,7 @@ export class BrewRelay {
    */
   private undecodable(peer: RelayPeer, why: string): void {
     peer.log.debug({ why }, 'undecodable relay frame dropped');
-    if (peer.overErrorBudget(this.options.config.maxErrorsPer10s)) {
+    if (peer.errors.spend()) {
       peer.log.warn('too many undecodable relay frames, closing');
       this.closePeer(peer, CloseCode.POLICY, CloseReason.ERROR_FLOOD);
     }
@@ -274,7 +218,7 @@ export class BrewRelay {
    * receive buffer) and that one Buffer goes to every receiver.
    */
   private publish(peer: RelayPeer, frame: RelayFrame): void {
-    const payload = Buffer.from(frame.payload);
+    const payload = binaryFrame(Buffer.from(frame.payload));
     this.remember(frame.topicKey, payload);
     const pool = this.pools.get(frame.topicKey);
     if (!pool) return;
@@ -283,10 +227,10 @@ export class BrewRelay {
   }
 
   /** [RELAY-6] A bounded map in publish order: re-publishing moves a topic to the young end. */
-  private remember(key: string, payload: Buffer): void {
+  private remember(key: string, payload: Frame): void {
     this.forget(key);
     this.lastValues.set(key, payload);
-    this.lastValueBytes += payload.length;
+    this.lastValueBytes += payload.bytes.length;
     // Bounded by count and by bytes: a count alone lets big payloads exhaust memory (the relay
     // needs no token, so anyone who reaches it could).
     const { relayMaxLastValues, relayMaxLastValueBytes } = this.options.config;
@@ -301,11 +245,11 @@ export class BrewRelay {
     const value = this.lastValues.get(key);
     if (value === undefined) return;
     this.lastValues.delete(key);
-    this.lastValueBytes -= value.length;
+    this.lastValueBytes -= value.bytes.length;
   }
 
   /** [RELAY-9] Like the discovery sessions: past the cap, the frame is not sent and the peer is cut. */
-  private deliver(peer: RelayPeer, payload: Buffer): void {
+  private deliver(peer: RelayPeer, payload: Frame): void {
     if (peer.closed) return;
     const unsent = peer.conn.bufferedAmount;
     if (unsent > this.options.config.relayMaxUnsentBytes) {

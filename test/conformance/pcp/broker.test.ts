@@ -96,11 +96,11 @@ describe('PCP: inventory', () => {
     await t.pcp('later', []);
     await next;
     expect(updates).toEqual([]);
-    expect(t.server.hub.pcp.inventory.subscriberCount).toBe(1);
+    expect(t.server.hub.inventory.subscriberCount).toBe(1);
     const gone = new Promise((resolve) => watcher.once('inventoryUpdate', resolve));
     await watcher.inventory(['pcp://*/*'], { subscribe: true });
     await control.close();
     expect(await gone).toEqual([{ client: 'pcp://control/agent', change: -1 }]);
-    expect(t.server.hub.pcp.inventory.subscriberCount).toBe(1);
+    expect(t.server.hub.inventory.subscriberCount).toBe(1);
   });
 });

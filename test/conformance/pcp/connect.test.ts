@@ -95,7 +95,7 @@ describe('PCP: connecting', () => {
     await second.registerBrewer('n.a', { uuid: 'a' }); // a reconnecting client re-registers: a no-op
     await watcher.sync();
     expect(frames).toEqual([[Packet.BREWER_REMOVED, { topic: 'n.b', brewer: { uuid: 'b' } }]]);
-    expect(t.server.hub.discovery.subscriptionCount).toBe(1); // only the watcher's
+    expect(t.server.hub.subscriptions.size).toBe(1); // only the watcher's
     const gone = nextFrame(watcher, (f) => f[0] === Packet.BREWER_REMOVED);
     second.socket.terminate();
     expect((await gone)[1]).toEqual({ topic: 'n.a', brewer: { uuid: 'a' } });

@@ -25,8 +25,8 @@ async function unchanged({ t, c, watcher }: { t: TestServer; c: PubkeeperClient;
   await c.sync();
   await watcher.sync();
   expect(frames).toEqual([]); // no notification leaked out of the bad input
-  expect(t.server.hub.discovery.registry.size).toBe(1);
-  expect(t.server.hub.discovery.subscriptionCount).toBe(2);
+  expect(t.server.hub.registry.size).toBe(1);
+  expect(t.server.hub.subscriptions.size).toBe(2);
   const probe = await t.client('probe');
   const seen = recordFrames(probe);
   await probe.subscribe('**');

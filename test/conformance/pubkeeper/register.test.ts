@@ -213,7 +213,7 @@ describe('PubKeeper JSON dialect: brewers', () => {
     b.socket.terminate();
     await gone;
     expect(removals(frames).map((f) => f[1].topic).sort()).toEqual(['a.1', 'a.2']);
-    expect(t.server.hub.discovery.subscriptionCount).toBe(1);
+    expect(t.server.hub.subscriptions.size).toBe(1);
     expect((await closed(b)).code).toBe(1006);
   });
 });

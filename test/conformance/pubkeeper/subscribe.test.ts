@@ -65,7 +65,7 @@ describe('PubKeeper JSON dialect: subscriptions', () => {
     await b.registerBrewer('a.b', { uuid: 'u1' });
     await s.sync();
     expect(frames).toEqual([]);
-    expect(t.server.hub.discovery.subscriptionCount).toBe(0);
+    expect(t.server.hub.subscriptions.size).toBe(0);
   });
 
   it('PK-SUB-4 past max subscriptions per session: "Limit exceeded"; re-subscribing a known pattern is fine', async () => {

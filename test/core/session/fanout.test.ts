@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Packet } from '../../../src/protocol/pubkeeper/packets.js';
 import { BrewerEvent } from '../../../src/core/brewerEvent.js';
+import { operations } from '../../../src/core/operations/index.js';
 import { memoryHub } from '../hub.js';
 
 describe('core: fan-out and session guards over an in-memory connection', () => {
@@ -18,7 +19,7 @@ describe('core: fan-out and session guards over an in-memory connection', () => 
     expect(spy).toHaveBeenCalledTimes(5);
     const first = subscribers[0]!.conn.frames[0];
     for (const s of subscribers) expect(s.conn.frames).toEqual([first]);
-    expect(hub.discovery.stats.notificationsSent).toBe(5);
+    expect(hub.stats.notificationsSent).toBe(5);
     spy.mockRestore();
   });
 
@@ -50,7 +51,7 @@ describe('core: fan-out and session guards over an in-memory connection', () => 
     expect(slow.conn.closedWith).toEqual({ code: 1008, reason: 'Slow consumer.' });
     expect(slow.session.closed).toBe(true);
     expect(fast.conn.json().filter((f) => f[0] === Packet.BREWER_NOTIFY)).toHaveLength(10);
-    expect(hub.discovery.subscriptionCount).toBe(1);
+    expect(hub.subscriptions.size).toBe(1);
   });
 
   it('an error flood closes 1008 after max-errors-per-10s, and the window resets after 10 s', () => {
@@ -77,9 +78,9 @@ describe('core: fan-out and session guards over an in-memory connection', () => 
   });
 
   it('an unexpected throw costs one packet, answered as an ERROR, never the session', () => {
-    const { hub, open } = memoryHub();
+    const { open } = memoryHub();
     const c = open('alice');
-    const boom = vi.spyOn(hub.discovery, 'subscribe').mockImplementationOnce(() => {
+    const boom = vi.spyOn(operations, 'subscribe').mockImplementationOnce(() => {
       throw new Error('bug');
     });
     c.send(Packet.SUBSCRIBE, { topic: 'a' });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PCP_V2 } from '../../../src/core/pcp/dialects.js';
+import { PCP_V2 } from '../../../src/core/dialects/pcp/pcpDialect.js';
 import { Packet } from '../../../src/protocol/pubkeeper/packets.js';
 import { MemoryConnection } from '../../helpers/memoryConnection.js';
 import { memoryHub } from '../hub.js';
@@ -22,8 +22,8 @@ describe('core: a slow consumer cut in the middle of another operation', () => {
     for (const s of [early, late]) {
       expect(s.conn.json().map((f) => f[0])).toEqual([Packet.BREWER_NOTIFY, Packet.BREWER_REMOVED]);
     }
-    expect(hub.discovery.registry.size).toBe(0);
-    expect(hub.discovery.subscriptionCount).toBe(2);
+    expect(hub.registry.size).toBe(0);
+    expect(hub.subscriptions.size).toBe(2);
   });
 
   it('a subscriber cut by its own snapshot leaves no subscription behind', async () => {
@@ -35,7 +35,7 @@ describe('core: a slow consumer cut in the middle of another operation', () => {
     slow.send(Packet.SUBSCRIBE, { topic: 's.*' });
     await flush();
     expect(slow.conn.closedWith?.code).toBe(1008);
-    expect(hub.discovery.subscriptionCount).toBe(0);
+    expect(hub.subscriptions.size).toBe(0);
     expect(hub.sessions.has(slow.session)).toBe(false);
   });
 
@@ -46,18 +46,18 @@ describe('core: a slow consumer cut in the middle of another operation', () => {
     if (!all.ok || !allX.ok) throw new Error('test tokens refused');
     const yConn = new MemoryConnection();
     const xConn = new MemoryConnection();
-    const y = hub.pcp.connect('pcp://y/agent', PCP_V2, all.value, yConn, hub.log);
-    const x = hub.pcp.connect('pcp://x/agent', PCP_V2, allX.value, xConn, hub.log);
-    hub.pcp.inventory.subscribe(y, [{ name: '*', type: '*', source: 'pcp://*/*' }]);
-    hub.pcp.inventory.subscribe(x, [{ name: '*', type: '*', source: 'pcp://*/*' }]);
-    hub.pcp.connect('pcp://z/agent', PCP_V2, allX.value, new MemoryConnection(), hub.log);
+    const y = hub.connectPcp(PCP_V2, 'pcp://y/agent', all.value, yConn, hub.log).session;
+    const x = hub.connectPcp(PCP_V2, 'pcp://x/agent', allX.value, xConn, hub.log).session;
+    hub.inventory.subscribe(y, [{ name: '*', type: '*', source: 'pcp://*/*' }]);
+    hub.inventory.subscribe(x, [{ name: '*', type: '*', source: 'pcp://*/*' }]);
+    hub.connectPcp(PCP_V2, 'pcp://z/agent', allX.value, new MemoryConnection(), hub.log);
     xConn.bufferedAmount = 1000;
-    hub.pcp.inventory.flush();
+    hub.inventory.flush();
     await flush();
     expect(xConn.closedWith?.code).toBe(1008);
-    hub.pcp.inventory.flush();
+    hub.inventory.flush();
     const updates = yConn.frames.map((f) => JSON.parse(String(f)) as { data: { changes: unknown[] } }).map((m) => m.data.changes);
     expect(updates).toEqual([[{ client: 'pcp://z/agent', change: 1 }], [{ client: 'pcp://x/agent', change: -1 }]]);
-    hub.pcp.stop();
+    hub.inventory.stop();
   });
 });

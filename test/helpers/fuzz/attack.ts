@@ -61,9 +61,9 @@ async function endRigs(t: TestServer, rigs: Rig[]): Promise<void> {
   const stale = (): unknown[] => [...t.server.hub.sessions].filter((s) => s.sub !== BYSTANDER && s.sub !== 'late');
   await eventually(() => stale().length === 0);
   // Nothing of the attackers is left in the registry: only the bystanders' three brewers and patron.
-  expect(t.server.hub.discovery.registry.size).toBe(3);
-  expect(t.server.hub.discovery.patrons.patronCount).toBe(1);
-  expect(t.server.hub.discovery.subscriptionCount).toBe(3);
+  expect(t.server.hub.registry.size).toBe(3);
+  expect(t.server.hub.patrons.size).toBe(1);
+  expect(t.server.hub.subscriptions.size).toBe(3);
   await eventually(() => t.server.relay?.stats().connections === 2);
 }
 

@@ -86,13 +86,14 @@ export async function checkBystanders(t: TestServer, by: Bystanders, relayPort: 
   for (const c of [by.json, by.pcp]) expect(c.closed).toBeUndefined();
   for (const ws of [by.oldPcp.socket, by.v1.socket, by.r1.ws, by.r2.ws]) expect(ws.readyState).toBe(ws.OPEN);
 
-  const registry = t.server.hub.discovery.registry;
+  const registry = t.server.hub.registry;
   expect(registry.ownerOf('by-json-1')).toBe(BYSTANDER);
   expect(registry.ownerOf('by-pcp-1')).toBe(BYSTANDER);
   expect(registry.ownerOf('by-v1-1')).toBe(BYSTANDER);
   expect(registry.get('by.json', 'by-json-1')?.brewer).toEqual(BY_JSON);
   expect(registry.get('by.pcp', 'by-pcp-1')?.brewer).toEqual(BY_PCP);
-  expect(registry.get('by.v1', 'by-v1-1')?.owner.closed).toBe(false);
+  const holder = registry.get('by.v1', 'by-v1-1')?.owner;
+  expect(holder && t.server.hub.sessions.get(holder.session)?.closed).toBe(false);
 
   // The process still serves: plain HTTP, a new session with a snapshot of exactly the bystanders'
   // brewers, and a new relay connection that gets the last value.

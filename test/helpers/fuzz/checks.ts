@@ -108,7 +108,7 @@ export function checkPcpV2(own: string): (r: Received) => string | undefined {
     if (!isUtf8(r.data)) return 'a text frame that is not UTF-8';
     const decoded = decodeV2(r.data.toString('utf8'));
     if (!decoded.ok) return `undecodable v2 message (${decoded.error.detail})`;
-    return checkPcpMessage(decoded.message, own);
+    return checkPcpMessage(decoded.value, own);
   };
 }
 
@@ -117,17 +117,17 @@ export function checkPcpV1(own: string): (r: Received) => string | undefined {
     if (!r.isBinary) return 'a text frame on PCP v1';
     const decoded = decodeV1(r.data);
     if (!decoded.ok) return `undecodable v1 message (${decoded.error.detail})`;
-    return checkPcpMessage(decoded.message, own);
+    return checkPcpMessage(decoded.value, own);
   };
 }
 
 export const parsedV2 = (r: Received): PcpMessage | undefined => {
   if (r.isBinary) return undefined;
   const d = decodeV2(r.data.toString('utf8'));
-  return d.ok ? d.message : undefined;
+  return d.ok ? d.value : undefined;
 };
 export const parsedV1 = (r: Received): PcpMessage | undefined => {
   if (!r.isBinary) return undefined;
   const d = decodeV1(r.data);
-  return d.ok ? d.message : undefined;
+  return d.ok ? d.value : undefined;
 };

@@ -3,7 +3,6 @@ import {
   decodeRelayFrame,
   encodeBrewFrame,
   encodeRelayFrame,
-  isRelayDecodeError,
   RELAY_SUBPROTOCOL,
   RelayFrameType,
   topicHash,
@@ -49,7 +48,7 @@ export class RelayRig implements Rig {
     this.main?.send(frame);
     if (!frame.binary) return;
     const decoded = decodeRelayFrame(wireBytes(frame));
-    if (!isRelayDecodeError(decoded) && decoded.type === RelayFrameType.PUBLISH) this.published.add(Buffer.from(decoded.payload).toString('hex'));
+    if (decoded.ok && decoded.value.type === RelayFrameType.PUBLISH) this.published.add(Buffer.from(decoded.value.payload).toString('hex'));
   }
 
   /**

@@ -1,0 +1,65 @@
+import { CloseCode, CloseReason } from '../../protocol/closeCodes.js';
+import { PubkeeperError } from '../../protocol/errors.js';
+import type { Ports } from '../ports.js';
+import type { Session } from '../sessions/session.js';
+import { unexpectedError } from '../unexpected.js';
+import type { Dialect, RequestContext } from './dialect.js';
+
+/**
+ * The one loop every session runs, whatever its dialect: each inbound frame is decoded, let
+ * through the authentication gate, and handled, one at a time, in order. The auth timeout, the
+ * error budget and the error replies are here, once.
+ */
+export class SessionDriver<Request> implements RequestContext {
+  private authFailures = 0;
+
+  constructor(
+    readonly ports: Ports,
+    readonly session: Session,
+    private readonly dialect: Dialect<Request>,
+  ) {
+    // [PK-AUTH-3] [PK1-AUTH-2] no successful authentication within the auth timeout: close 4001.
+    if (dialect.inBandAuth) {
+      session.setTimer(ports.options.authTimeoutMs, () => {
+        if (session.identity) return;
+        session.log.warn('not authenticated in time, closing');
+        session.close(CloseCode.AUTH_TIMEOUT, CloseReason.AUTH_TIMEOUT);
+      });
+    }
+  }
+
+  receive(data: Buffer, isBinary: boolean): void {
+    if (this.session.closed) return;
+    let request: Request | undefined;
+    try {
+      const decoded = this.dialect.decode(data, isBinary);
+      if (!decoded.ok) return this.fail(decoded.error, decoded.error.messageId);
+      request = decoded.value;
+      const gate = this.dialect.inBandAuth;
+      // [PK-AUTH-1] before a successful authentication every other packet is refused, whatever it holds.
+      if (gate && !this.session.identity && !gate.isAuthenticate(request)) {
+        return this.fail(new PubkeeperError('UNAUTHENTICATED'));
+      }
+      this.dialect.handle(this, request);
+    } catch (err) {
+      // A bug (or a stack-deep payload) costs this one frame, never the process or another session.
+      const inReplyTo = request === undefined ? undefined : this.dialect.replyTo?.(request);
+      this.fail(unexpectedError(err, this.session.log), inReplyTo);
+    }
+  }
+
+  fail(error: PubkeeperError, inReplyTo?: string): void {
+    const { session } = this;
+    session.log.debug({ code: error.code, ...(error.code === 'DECODE_FAILED' ? { detail: error.detail } : {}) }, 'error sent');
+    if (!session.countError(error.code)) return;
+    session.send(this.dialect.encodeError(error, session, inReplyTo));
+  }
+
+  /** [PK-AUTH-3] refused tokens while unauthenticated close 4001 after `maxAuthFailures`. */
+  authRefused(): void {
+    if (!this.dialect.inBandAuth?.limitsRefusals || this.session.identity) return;
+    if (++this.authFailures < this.ports.options.maxAuthFailures) return;
+    this.session.log.warn({ failures: this.authFailures }, 'too many failed authentications, closing');
+    this.session.close(CloseCode.AUTH_TIMEOUT, CloseReason.AUTH_REFUSED);
+  }
+}

@@ -1,0 +1,23 @@
+import { fail, ok, type Result } from '../../protocol/errors.js';
+import type { Identity } from '../auth/verifyToken.js';
+import type { Ports } from '../ports.js';
+import type { Session } from '../sessions/session.js';
+import { adoptIdentity } from './adoptIdentity.js';
+
+/**
+ * First authentication, or a refresh with a fresh token of the same `sub`: verify, check the
+ * subject, adopt. A refused token or another `sub` changes nothing. [PK-AUTH-1] [PK-AUTH-4] [PK-AUTH-5]
+ */
+export function authenticate(ports: Ports, session: Session, token: unknown): Result<Identity> {
+  // The very token the session holds (the SDK's barrier): already verified, same rights, same
+  // exp, so there is nothing to re-check and nothing to prune.
+  if (session.identity !== undefined && token === session.identity.token) return ok(session.identity);
+  const verified = ports.verify(token);
+  if (!verified.ok) return verified;
+  const identity = verified.value;
+  if (session.identity && session.identity.sub !== identity.sub) {
+    return fail('LACK_PERMISSIONS', `token is for another client than ${session.identity.sub}`);
+  }
+  adoptIdentity(ports, session, identity);
+  return ok(identity);
+}

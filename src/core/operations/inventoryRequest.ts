@@ -1,0 +1,40 @@
+import { fail, ok, type Result } from '../../protocol/errors.js';
+import { parsePcpUriPattern, type PcpUriPattern } from '../../protocol/pcpUri.js';
+import type { Ports } from '../ports.js';
+import type { Session } from '../sessions/session.js';
+
+interface InventoryQuery {
+  readonly patterns: PcpUriPattern[];
+  readonly subscribe: boolean;
+}
+
+function readQuery(data: unknown): Result<InventoryQuery> {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return fail('INVALID_PAYLOAD', 'data must be an object');
+  const { query, subscribe } = data as Record<string, unknown>;
+  if (!Array.isArray(query)) return fail('INVALID_PAYLOAD', 'query must be an array of PCP URI patterns');
+  const patterns: PcpUriPattern[] = [];
+  for (const item of query) {
+    const pattern = parsePcpUriPattern(item);
+    if (!pattern) return fail('INVALID_PAYLOAD', `query: ${JSON.stringify(item)?.slice(0, 64) ?? 'item'} is not a PCP URI pattern`);
+    patterns.push(pattern);
+  }
+  if (subscribe !== undefined && typeof subscribe !== 'boolean') return fail('INVALID_PAYLOAD', 'subscribe must be a boolean');
+  return ok({ patterns, subscribe: subscribe === true });
+}
+
+/**
+ * inventory_request: authorize, validate, the sorted connected URIs the asker may see, then start
+ * or end its subscription (false or absent ends it); the caller answers with the URIs before any
+ * update can be due. [PCP-INV-1] [PCP-INV-2] [PCP-INV-3]
+ */
+export function inventoryRequest(ports: Ports, session: Session, data: unknown): Result<string[]> {
+  const grants = session.identity?.grants;
+  if (!grants?.hasInventoryRight) return fail('UNAUTHORIZED');
+  const request = readQuery(data);
+  if (!request.ok) return request;
+  const { patterns, subscribe } = request.value;
+  const uris = ports.inventory.query(patterns, (uri) => grants.canSeeInventory(uri));
+  if (subscribe) ports.inventory.subscribe(session, patterns);
+  else ports.inventory.unsubscribe(session);
+  return ok(uris);
+}

@@ -1,0 +1,156 @@
+import { fail, ok, type Result } from '../../protocol/errors.js';
+import { Patron, patronKey } from '../patrons/patron.js';
+import { PatronBook } from '../patrons/patronBook.js';
+import { UriDirectory } from '../pcp/uriDirectory.js';
+import { sameSession, type SessionRef } from '../sessions/sessionRef.js';
+import { compilePattern } from '../topics/pattern.js';
+import { BrewerRegistry } from './brewerRegistry.js';
+import type { Applied, AppliedListener, Proposal } from './changes.js';
+import { Registration } from './registration.js';
+import type { RegistryEngine } from './registryEngine.js';
+
+/**
+ * The registry engine of a single process: state in memory, each change applied synchronously
+ * inside `propose`, listeners told in order before it returns.
+ */
+export class LocalRegistryEngine implements RegistryEngine {
+  readonly registry = new BrewerRegistry();
+  readonly patrons = new PatronBook();
+  readonly uris = new UriDirectory();
+  private readonly listeners: AppliedListener[] = [];
+  private applying = false;
+  /** Sessions that ended while a change was being applied (a superseded one): released after it. */
+  private readonly releases: SessionRef[] = [];
+
+  constructor(readonly node: string) {}
+
+  onApplied(listener: AppliedListener): void {
+    this.listeners.push(listener);
+  }
+
+  propose(proposal: Proposal): Result<readonly Applied[]> {
+    // A listener that proposed would interleave its change with the one being told: a bug.
+    if (this.applying) throw new Error('A registry change was proposed while another was being applied.');
+    this.applying = true;
+    try {
+      return this.apply(proposal);
+    } finally {
+      this.applying = false;
+      this.drainReleases();
+    }
+  }
+
+  release(owner: SessionRef): void {
+    this.releases.push(owner);
+    if (!this.applying) this.drainReleases();
+  }
+
+  private drainReleases(): void {
+    for (let next = this.releases.shift(); next !== undefined; next = this.releases.shift()) {
+      this.applying = true;
+      try {
+        this.releaseNow(next);
+      } finally {
+        this.applying = false;
+      }
+    }
+  }
+
+  private apply(proposal: Proposal): Result<readonly Applied[]> {
+    switch (proposal.kind) {
+      case 'brewer.put':
+        return this.putBrewer(proposal);
+      case 'brewer.remove':
+        return this.removeBrewer(proposal);
+      case 'patron.put':
+        return ok(this.putPatron(proposal));
+      case 'patron.remove': {
+        const patron = this.patrons.get(proposal.owner, patronKey(proposal.topic, proposal.patronId));
+        return ok(patron ? this.dropPatron(patron) : []);
+      }
+      case 'uri.claim':
+        return ok(this.claimUri(proposal));
+    }
+  }
+
+  // [PK-REG-1] [PK-REG-3] [PK-REG-4] [PK-REG-5]
+  private putBrewer(p: Extract<Proposal, { kind: 'brewer.put' }>): Result<readonly Applied[]> {
+    const uuid = p.brewer.uuid;
+    const owner = this.registry.ownerOf(uuid);
+    if (owner !== undefined && owner !== p.sub) return fail('LACK_PERMISSIONS', `brewer ${uuid} belongs to another client`);
+    const existing = this.registry.get(p.topic, uuid);
+    if (existing && existing.canonical === p.canonical) {
+      // Identical: no notification; a new session of the same sub takes it over.
+      if (sameSession(existing.owner, p.owner)) return ok([]);
+      const from = existing.owner;
+      this.registry.move(existing, p.owner);
+      return ok([this.emit({ kind: 'brewer.moved', registration: existing, from })]);
+    }
+    const registration = new Registration(p.topic, p.segments, p.brewer, p.canonical, p.sub, p.owner);
+    this.registry.put(registration);
+    return ok([
+      this.emit(existing ? { kind: 'brewer.replaced', registration, previous: existing } : { kind: 'brewer.added', registration }),
+    ]);
+  }
+
+  private removeBrewer(p: Extract<Proposal, { kind: 'brewer.remove' }>): Result<readonly Applied[]> {
+    const existing = this.registry.get(p.topic, p.uuid);
+    if (!existing || (p.owner && !sameSession(existing.owner, p.owner))) return ok([]);
+    if (p.sub !== undefined && existing.sub !== p.sub) return fail('LACK_PERMISSIONS', `brewer ${p.uuid} belongs to another client`);
+    this.registry.delete(existing);
+    return ok([this.emit({ kind: 'brewer.removed', registration: existing })]);
+  }
+
+  private putPatron(p: Extract<Proposal, { kind: 'patron.put' }>): readonly Applied[] {
+    const existing = this.patrons.get(p.owner, patronKey(p.topic, p.patronId));
+    if (existing && existing.canonical === p.canonical) return [];
+    if (existing) this.patrons.delete(existing);
+    const patron = new Patron(p.owner, p.patronId, p.topic, compilePattern(p.topic, p.segments), p.brews, p.canonical);
+    this.patrons.add(patron);
+    return [this.emit(existing ? { kind: 'patron.replaced', patron, previous: existing } : { kind: 'patron.added', patron })];
+  }
+
+  private dropPatron(patron: Patron): Applied[] {
+    this.patrons.delete(patron);
+    return [this.emit({ kind: 'patron.removed', patron })];
+  }
+
+  // [PCP-CONN-3] [PCP-CONN-5]
+  private claimUri(p: Extract<Proposal, { kind: 'uri.claim' }>): readonly Applied[] {
+    const applied: Applied[] = [];
+    const previous = this.uris.holderOf(p.uri);
+    if (previous && !sameSession(previous, p.owner)) {
+      for (const registration of this.registry.heldBy(previous)) {
+        this.registry.move(registration, p.owner);
+        applied.push(this.emit({ kind: 'brewer.moved', registration, from: previous }));
+      }
+      for (const key of p.drop) {
+        const registration = this.registry.get(key.topic, key.uuid);
+        if (!registration || !sameSession(registration.owner, p.owner)) continue;
+        this.registry.delete(registration);
+        applied.push(this.emit({ kind: 'brewer.removed', registration }));
+      }
+    }
+    this.uris.set(p.uri, p.owner);
+    applied.push(this.emit({ kind: 'uri.claimed', uri: p.uri, owner: p.owner, previous }));
+    return applied;
+  }
+
+  /** [PK-END-1] patrons, then brewers, then the URI: what the session still holds. */
+  private releaseNow(owner: SessionRef): void {
+    for (const patron of this.patrons.heldBy(owner)) this.dropPatron(patron);
+    for (const registration of this.registry.heldBy(owner)) {
+      this.registry.delete(registration);
+      this.emit({ kind: 'brewer.removed', registration });
+    }
+    const uri = this.uris.uriOf(owner);
+    if (uri === undefined) return;
+    this.uris.delete(uri);
+    this.emit({ kind: 'uri.released', uri, owner });
+  }
+
+  private emit(change: Applied): Applied {
+    for (const listener of this.listeners) listener(change);
+    return change;
+  }
+}

@@ -1,0 +1,28 @@
+import type { Result } from '../../protocol/errors.js';
+import type { PatronBook } from '../patrons/patronBook.js';
+import type { UriDirectory } from '../pcp/uriDirectory.js';
+import type { SessionRef } from '../sessions/sessionRef.js';
+import type { BrewerRegistry } from './brewerRegistry.js';
+import type { Applied, AppliedListener, Proposal } from './changes.js';
+
+/**
+ * The one way registry state changes (STYLE §5.9). An operation proposes a change; the engine
+ * applies changes strictly in order and tells its listeners each applied change, from which every
+ * notification runs. The state below is this node's copy, for reading only.
+ *
+ * The in-process engine applies synchronously, inside `propose`: a SUBSCRIBE's snapshot and the
+ * live notifications after it can then neither overlap nor leave a gap, by construction. A shared
+ * engine (CLUSTER.md) keeps the same contract with a log in between.
+ */
+export interface RegistryEngine {
+  /** This node's name: the `node` of every SessionRef of its sessions. */
+  readonly node: string;
+  readonly registry: BrewerRegistry;
+  readonly patrons: PatronBook;
+  readonly uris: UriDirectory;
+  /** Applies the change and returns what it changed (nothing, when it changed nothing). */
+  propose(proposal: Proposal): Result<readonly Applied[]>;
+  /** A session ended: whatever it still holds goes, after any change being applied now. */
+  release(owner: SessionRef): void;
+  onApplied(listener: AppliedListener): void;
+}

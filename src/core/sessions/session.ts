@@ -1,0 +1,156 @@
+import { CloseCode, CloseReason } from '../../protocol/closeCodes.js';
+import type { ErrorCode } from '../../protocol/errors.js';
+import type { OutgoingMessage } from '../../protocol/pcp/message.js';
+import type { Identity } from '../auth/verifyToken.js';
+import type { Connection, Frame } from '../connection.js';
+import type { Logger } from '../logger.js';
+import type { EventEncoder } from '../notify/eventEncoder.js';
+import type { Pattern } from '../topics/pattern.js';
+import { ErrorBudget } from './errorBudget.js';
+import type { SessionRef } from './sessionRef.js';
+
+export interface SessionLimits {
+  readonly maxUnsentBytes: number;
+  readonly maxErrorsPer10s: number;
+  readonly maxBrewersPerSession: number;
+  readonly maxSubscriptionsPerSession: number;
+  readonly maxBrewerBytes: number;
+  readonly maxBrewerBytesPerSession: number;
+}
+
+/** What a PCP session is addressed by, and how a message to it becomes a frame. */
+export interface PcpEndpoint {
+  readonly uri: string;
+  encode(message: OutgoingMessage): Frame;
+}
+
+/** A subscription lives on its node only, so it may hold its session itself. */
+export interface Subscription {
+  readonly session: Session;
+  readonly pattern: Pattern;
+}
+
+/** How a session reports to its hub; the hub turns these into events and metrics. */
+export interface SessionHooks {
+  /** Once, when the session ends, whoever ended it (peer, limit, timer, shutdown). */
+  ended(session: Session, code: number, reason: string): void;
+  /** Each error answered to the client. */
+  errored(session: Session, code: ErrorCode): void;
+}
+
+export interface SessionInit {
+  readonly id: string;
+  readonly node: string;
+  /** The dialect's name, for logs and metric labels. */
+  readonly dialect: string;
+  readonly encoder: EventEncoder;
+  readonly conn: Connection;
+  readonly log: Logger;
+  readonly limits: SessionLimits;
+  readonly hooks: SessionHooks;
+  readonly pcp?: PcpEndpoint;
+}
+
+/**
+ * One connection's state, the same for every dialect: who it is, what it subscribed, and the
+ * guards on its output. What it registered lives in the registry, under its `ref`.
+ */
+export class Session {
+  readonly id: string;
+  readonly ref: SessionRef;
+  readonly dialect: string;
+  readonly encoder: EventEncoder;
+  readonly conn: Connection;
+  readonly limits: SessionLimits;
+  log: Logger;
+  identity: Identity | undefined;
+  /** PCP sessions: the client's URI and how messages to it are encoded. */
+  readonly pcp: PcpEndpoint | undefined;
+  readonly subscriptions = new Map<string, Subscription>();
+  closed = false;
+  /**
+   * Cut for being a slow consumer: nothing more is sent, and the close follows on the next
+   * microtask, so it never runs in the middle of another session's operation (a fan-out, a
+   * snapshot, an inventory flush) and changes state under it.
+   */
+  cut = false;
+  /** When the identity's token expires ([PK-AUTH-6]). */
+  expiryTimer: NodeJS.Timeout | undefined;
+
+  private readonly errors: ErrorBudget;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly hooks: SessionHooks;
+
+  constructor(init: SessionInit) {
+    this.id = init.id;
+    this.ref = { node: init.node, session: init.id };
+    this.dialect = init.dialect;
+    this.encoder = init.encoder;
+    this.conn = init.conn;
+    this.log = init.log;
+    this.limits = init.limits;
+    this.hooks = init.hooks;
+    this.pcp = init.pcp;
+    this.errors = new ErrorBudget(init.limits.maxErrorsPer10s);
+  }
+
+  get sub(): string | undefined {
+    return this.identity?.sub;
+  }
+
+  /** Sends unless the peer has stopped reading: then the session is cut (slow consumer). */
+  send(frame: Frame): void {
+    if (this.closed || this.cut) return;
+    if (this.conn.bufferedAmount > this.limits.maxUnsentBytes) {
+      this.log.warn({ bufferedAmount: this.conn.bufferedAmount }, 'slow consumer, closing');
+      this.cut = true;
+      queueMicrotask(() => this.close(CloseCode.POLICY, CloseReason.SLOW_CONSUMER));
+      return;
+    }
+    this.conn.send(frame);
+  }
+
+  /**
+   * Counts an error answered to this session; past the per-10 s budget the session is closed 1008.
+   * Returns false when the session was closed for it (and the error should not be sent).
+   */
+  countError(code: ErrorCode, now = Date.now()): boolean {
+    this.hooks.errored(this, code);
+    if (this.errors.spend(now)) {
+      this.log.warn({ errors: this.errors.spent }, 'error flood, closing');
+      this.close(CloseCode.POLICY, CloseReason.ERROR_FLOOD);
+      return false;
+    }
+    return true;
+  }
+
+  /** A timer that dies with the session and never keeps the process alive. */
+  setTimer(ms: number, fn: () => void): NodeJS.Timeout {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      if (!this.closed) fn();
+    }, ms);
+    timer.unref();
+    this.timers.add(timer);
+    return timer;
+  }
+
+  clearTimer(timer: NodeJS.Timeout | undefined): void {
+    if (!timer) return;
+    clearTimeout(timer);
+    this.timers.delete(timer);
+  }
+
+  /** Idempotent; cleans up the session's state at once, before the close handshake finishes. */
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    try {
+      this.conn.close(code, reason);
+    } finally {
+      this.hooks.ended(this, code, reason);
+    }
+  }
+}

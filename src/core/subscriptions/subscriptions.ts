@@ -1,0 +1,37 @@
+import type { Session, Subscription } from '../sessions/session.js';
+import type { Pattern } from '../topics/pattern.js';
+import { SubscriptionIndex } from '../topics/subscriptionIndex.js';
+
+/**
+ * This node's subscriptions, indexed by pattern. They never leave the node: a SUBSCRIBE reads the
+ * local copy of the registry, then joins this index, in one synchronous step.
+ */
+export class Subscriptions {
+  private readonly index = new SubscriptionIndex<Subscription>();
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  add(session: Session, pattern: Pattern): void {
+    const subscription: Subscription = { session, pattern };
+    session.subscriptions.set(pattern.source, subscription);
+    this.index.add(pattern, subscription);
+  }
+
+  drop(subscription: Subscription): void {
+    subscription.session.subscriptions.delete(subscription.pattern.source);
+    this.index.remove(subscription.pattern, subscription);
+  }
+
+  dropAll(session: Session): void {
+    for (const subscription of [...session.subscriptions.values()]) this.drop(subscription);
+  }
+
+  /** Each session with a subscription matching the topic, once however many of its patterns match. */
+  sessionsMatching(topic: readonly string[]): Set<Session> {
+    const sessions = new Set<Session>();
+    this.index.forEachMatch(topic, (subscription) => sessions.add(subscription.session));
+    return sessions;
+  }
+}

@@ -1,0 +1,20 @@
+import type { Duplex } from 'node:stream';
+import type { RawData } from 'ws';
+
+/** Refuses an upgrade with a plain HTTP answer; no WebSocket ever exists for it. */
+export function refuseUpgrade(socket: Duplex, status: number, text: string, body = ''): void {
+  const length = Buffer.byteLength(body);
+  const type = body ? 'Content-Type: text/plain; charset=utf-8\r\n' : '';
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\n${type}Content-Length: ${length}\r\n\r\n${body}`);
+}
+
+/** ws hands a message as a Buffer, a Buffer list (fragments) or an ArrayBuffer: one Buffer. */
+export function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+}
+
+/** The path of a request URL, without its query. */
+export function pathOf(url: string | undefined): string {
+  return (url ?? '/').split('?', 1)[0] ?? '/';
+}
