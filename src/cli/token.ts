@@ -1,3 +1,4 @@
+import { TOKEN_DEFAULTS } from '../config/commands.js';
 import { parseTtl, signToken } from '../core/auth/signToken.js';
 import { loadKeyDir, pickSigningKey } from '../server/keyFiles.js';
 import { parseFlags, UsageError } from './flags.js';
@@ -22,7 +23,7 @@ export function token(args: string[], io: CliIo): number {
   const sub = values.sub;
   if (typeof sub !== 'string') throw new UsageError('missing --sub NAME');
   const rights = ((values.right as string[] | undefined) ?? []).map(parseRight);
-  const dir = (values.keys as string | undefined) ?? io.env.PUBKEEPER_KEYS ?? './keys';
+  const dir = (values.keys as string | undefined) ?? io.env.PUBKEEPER_KEYS ?? TOKEN_DEFAULTS.keys;
   const alg = typeof values.alg === 'string' ? parseAlg(values.alg) : undefined;
   const key = pickSigningKey(loadKeyDir(dir).signing, alg);
   const jwt = signToken(key, {
@@ -30,8 +31,8 @@ export function token(args: string[], io: CliIo): number {
     rights,
     ttlSeconds: typeof values.ttl === 'string' ? parseTtl(values.ttl) : undefined,
     jti: values.jti as string | undefined,
-    issuer: (values.issuer as string | undefined) ?? io.env.PUBKEEPER_ISSUER ?? 'pubkeeper',
-    audience: (values.audience as string | undefined) ?? io.env.PUBKEEPER_AUDIENCE ?? 'pubkeeper',
+    issuer: (values.issuer as string | undefined) ?? io.env.PUBKEEPER_ISSUER ?? TOKEN_DEFAULTS.issuer,
+    audience: (values.audience as string | undefined) ?? io.env.PUBKEEPER_AUDIENCE ?? TOKEN_DEFAULTS.audience,
   });
   io.stdout(`${jwt}\n`);
   return 0;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { CONFIG_KEYS, configSchema, envName, type Config, type ConfigKey } from './schema.js';
 
 /** A misconfiguration: the CLI prints `message` as its one line and exits 2. */

@@ -8,6 +8,7 @@ export const SINGLE_WILDCARD = '*';
 export const MULTI_WILDCARD = '**';
 
 // A segment may not hold '.', '*', JS whitespace or C0/C1 control characters.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what it refuses
 const BAD_SEGMENT_CHAR = /[.*\s\u0000-\u001f\u007f-\u009f]/u;
 
 export interface TopicSyntax {

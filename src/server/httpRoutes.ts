@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pathOf } from './edge/upgrade.js';
 import type { Metrics } from './metrics.js';
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -9,7 +10,7 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 
 /** Plain HTTP: /healthz, /metrics; WebSocket paths without an upgrade get 426. */
 export function handleHttp(req: IncomingMessage, res: ServerResponse, metrics: Metrics, draining: boolean): void {
-  const path = (req.url ?? '/').split('?', 1)[0];
+  const path = pathOf(req.url);
   if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'method not allowed' });
   switch (path) {
     case '/healthz':
@@ -26,7 +27,7 @@ export function handleHttp(req: IncomingMessage, res: ServerResponse, metrics: M
     case '/ws':
       return json(res, 426, { error: 'WebSocket upgrade required' });
     default:
-      if (path?.startsWith('/pcp/')) return json(res, 426, { error: 'WebSocket upgrade required' });
+      if (path.startsWith('/pcp/')) return json(res, 426, { error: 'WebSocket upgrade required' });
       return json(res, 404, { error: 'not found' });
   }
 }

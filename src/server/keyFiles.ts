@@ -1,13 +1,8 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  importKey,
-  type KeyAlgorithm,
-  type KeyMaterialKind,
-  type SigningKey,
-  type VerificationKey,
-} from '../core/auth/keys.js';
+import { importKey, type KeyMaterialKind, type SigningKey, type VerificationKey } from '../core/auth/keys.js';
+import type { KeyAlgorithm } from '../protocol/tokens.js';
 
 /**
  * The `--keys` directory. The kid of a key is its file stem:

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { KeyAlgorithm } from '../../src/core/auth/keys.js';
+import type { KeyAlgorithm } from '../../src/protocol/tokens.js';
 import { signToken } from '../../src/core/auth/signToken.js';
 import { generateKeys, loadKeyDir, type LoadedKeys } from '../../src/server/keyFiles.js';
 

@@ -1,14 +1,11 @@
 import { createPrivateKey, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
+import type { KeyAlgorithm } from '../../protocol/tokens.js';
 
 /**
  * Keys come into the core as values (STYLE §1): `server/keyFiles.ts` reads the files, this module
  * turns their bytes into KeyObjects once, so a token is never verified against a PEM string and
  * jsonwebtoken never guesses what kind of key it holds.
  */
-
-export type KeyAlgorithm = 'RS256' | 'ES256' | 'HS256';
-
-export const KEY_ALGORITHMS: readonly KeyAlgorithm[] = ['RS256', 'ES256', 'HS256'];
 
 /** A key that checks signatures. Each key accepts exactly one algorithm (CONTRACT §3). */
 export interface VerificationKey {

@@ -25,14 +25,11 @@ export interface Identity {
 export interface VerifyOptions {
   readonly issuer: string;
   readonly audience: string;
-  /** Refused before any decoding above this many UTF-8 bytes. */
-  readonly maxTokenBytes?: number;
+  /** Refused before any decoding above this many UTF-8 bytes (`--max-token-bytes`). */
+  readonly maxTokenBytes: number;
   /** The clock, in seconds; tests and fake timers pass it. */
   readonly nowSeconds?: number;
 }
-
-/** A JWT of a few rights is well under 1 KiB; 8 KiB leaves room and bounds the decode work. */
-export const DEFAULT_MAX_TOKEN_BYTES = 8192;
 
 /**
  * Checks a token (CONTRACT §3). Every failure is UNAUTHENTICATED with a short detail we wrote
@@ -41,7 +38,7 @@ export const DEFAULT_MAX_TOKEN_BYTES = 8192;
 export function verifyToken(token: unknown, keyring: Keyring, opts: VerifyOptions): Result<Identity> {
   if (typeof token !== 'string') return refuse('malformed token');
   // Size before anything else: a 100 KB token costs one length check.
-  const maxBytes = opts.maxTokenBytes ?? DEFAULT_MAX_TOKEN_BYTES;
+  const maxBytes = opts.maxTokenBytes;
   if (token.length > maxBytes || Buffer.byteLength(token, 'utf8') > maxBytes) return refuse('token too large');
 
   const header = readHeader(token);

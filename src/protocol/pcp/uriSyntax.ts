@@ -10,6 +10,7 @@ const URI_SHAPE = /^pcp:\/\/[^/]*\/[^/]+$/;
 
 // The broker's regex lets whitespace and control characters through (a NUL target reached its
 // authorization step); we refuse them at decode so they never reach a log line or a lookup.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what it refuses
 const FORBIDDEN_CHARS = /[\s\u0000-\u001F\u007F-\u009F]/;
 
 const SCHEME = 'pcp://';

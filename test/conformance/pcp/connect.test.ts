@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { describe, expect, it } from 'vitest';
 import { PcpClient, PcpConnectError } from '../../../src/client/pcpClient.js';
@@ -53,7 +54,7 @@ describe('PCP: connecting', () => {
     // Offered subprotocols are not selected: the 101 carries no Sec-WebSocket-Protocol.
     const offered = new WebSocket(`${t.base}/pcp/v2.0/other`, ['pcp', 'x'], { headers: auth });
     offered.on('error', () => undefined); // ws refuses a 101 without one of its offers
-    const upgrade = await new Promise<import('node:http').IncomingMessage>((resolve) => offered.once('upgrade', resolve));
+    const upgrade = await new Promise<IncomingMessage>((resolve) => offered.once('upgrade', resolve));
     expect(upgrade.statusCode).toBe(101);
     expect(upgrade.headers['sec-websocket-protocol']).toBeUndefined();
     offered.terminate();

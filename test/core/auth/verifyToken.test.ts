@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import jwt from 'jsonwebtoken';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/load.js';
 import { importKey, type SigningKey } from '../../../src/core/auth/keys.js';
 import { signToken } from '../../../src/core/auth/signToken.js';
 import { verifyToken, type Identity, type Keyring } from '../../../src/core/auth/verifyToken.js';
@@ -13,7 +14,9 @@ import { segment, tempDir } from './fixtures.js';
 const ISSUER = 'pubkeeper';
 const AUDIENCE = 'pubkeeper';
 const NOW = 1_700_000_000;
-const opts = { issuer: ISSUER, audience: AUDIENCE, nowSeconds: NOW };
+// The server's default token size cap, from the one config schema.
+const MAX_TOKEN_BYTES = loadConfig().maxTokenBytes;
+const opts = { issuer: ISSUER, audience: AUDIENCE, maxTokenBytes: MAX_TOKEN_BYTES, nowSeconds: NOW };
 
 const dir = tempDir();
 let keyring: Keyring;
@@ -129,7 +132,7 @@ describe('verifyToken accepts', () => {
 
   it('with the real clock when nowSeconds is not given', () => {
     const token = mint(hs, { nowSeconds: Math.floor(Date.now() / 1000), ttlSeconds: 60 });
-    expect(verifyToken(token, keyring, { issuer: ISSUER, audience: AUDIENCE }).ok).toBe(true);
+    expect(verifyToken(token, keyring, { issuer: ISSUER, audience: AUDIENCE, maxTokenBytes: MAX_TOKEN_BYTES }).ok).toBe(true);
   });
 });
 

@@ -216,8 +216,11 @@ function readField(buf: Buffer, f: ByteField): number {
 
 function writeField(buf: Buffer, f: ByteField, v: number): void {
   if (f.size === 1) buf.writeUInt8(v, f.offset);
-  else if (f.size === 2) (f.bigEndian ? buf.writeUInt16BE(v, f.offset) : buf.writeUInt16LE(v, f.offset));
-  else (f.bigEndian ? buf.writeUInt32BE(v, f.offset) : buf.writeUInt32LE(v, f.offset));
+  else if (f.size === 2) {
+    if (f.bigEndian) buf.writeUInt16BE(v, f.offset);
+    else buf.writeUInt16LE(v, f.offset);
+  } else if (f.bigEndian) buf.writeUInt32BE(v, f.offset);
+  else buf.writeUInt32LE(v, f.offset);
 }
 
 /** Nesting `depth` levels deep, as JSON text (never built as an object: JSON.stringify would overflow). */
