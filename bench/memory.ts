@@ -13,7 +13,7 @@ export class CountingConnection implements Connection {
   bufferedAmount = 0;
   send(frame: Frame): void {
     this.frames++;
-    this.bytes += frame.bytes.length;
+    this.bytes += frame.data.length;
   }
   /** What the baselines "send": a string, counted as the old string seam counted it. */
   sendText(text: string): void {

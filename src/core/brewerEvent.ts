@@ -8,7 +8,8 @@ export type BrewerEventKind = 'notify' | 'removed';
  * that dialect (STYLE §5.3).
  */
 export class BrewerEvent {
-  private readonly frames = new Map<string, unknown>();
+  // Encodings are never undefined, so one lookup tells a cached one from a missing one.
+  private readonly frames = new Map<string, NonNullable<unknown>>();
   /** How many encodings were built; a core test checks that fan-out builds one per dialect. */
   encodings = 0;
 
@@ -19,8 +20,9 @@ export class BrewerEvent {
   ) {}
 
   /** The encoding cached under `key`, built by `build` the first time it is asked for. */
-  frame<T>(key: string, build: (event: BrewerEvent) => T): T {
-    if (this.frames.has(key)) return this.frames.get(key) as T;
+  frame<T extends NonNullable<unknown>>(key: string, build: (event: BrewerEvent) => T): T {
+    const cached = this.frames.get(key);
+    if (cached !== undefined) return cached as T;
     const frame = build(this);
     this.frames.set(key, frame);
     this.encodings++;

@@ -1,14 +1,20 @@
 /**
- * One outbound WebSocket frame: its bytes, encoded once (a notification's frame is shared by every
- * session it goes to), and whether it travels as a text or a binary frame.
+ * One outbound WebSocket frame, and whether it travels as a text or a binary frame. A frame that
+ * many sessions receive (a notification, a constant answer) holds its bytes, encoded once and
+ * shared, so no socket converts the same text again. A text frame for one session only (an answer,
+ * a routed message, a PCP notification with its own head) may hold the string: the socket writes
+ * it into the frame as it goes, one copy instead of two.
  */
 export interface Frame {
-  readonly bytes: Uint8Array;
+  readonly data: Uint8Array | string;
   readonly binary: boolean;
 }
 
-export const textFrame = (text: string): Frame => ({ bytes: Buffer.from(text, 'utf8'), binary: false });
-export const binaryFrame = (bytes: Uint8Array): Frame => ({ bytes, binary: true });
+/** A text frame many sessions receive: its bytes, once. */
+export const sharedTextFrame = (text: string): Frame => ({ data: Buffer.from(text, 'utf8'), binary: false });
+/** A text frame for one session. */
+export const textFrame = (text: string): Frame => ({ data: text, binary: false });
+export const binaryFrame = (bytes: Uint8Array): Frame => ({ data: bytes, binary: true });
 
 /**
  * The narrow seam between the core and a socket (STYLE §5.2): send a frame, close with a code and

@@ -13,7 +13,7 @@ export class WsConnection implements Connection {
   constructor(private readonly ws: WebSocket) {}
 
   send(frame: Frame): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(frame.bytes, { binary: frame.binary });
+    if (this.ws.readyState === this.ws.OPEN) this.ws.send(frame.data, { binary: frame.binary });
   }
 
   close(code: number, reason: string): void {

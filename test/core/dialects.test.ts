@@ -44,7 +44,7 @@ function rig() {
     const frames = (): [number, Record<string, unknown>][] =>
       conn.sent.map((f) => {
         expect(f.binary).toBe(true);
-        const decoded = decodeV1Frame(version, f.bytes);
+        const decoded = decodeV1Frame(version, f.data as Uint8Array);
         if (!decoded.ok) throw decoded.error;
         return [decoded.value.id, decoded.value.payload];
       });
@@ -64,7 +64,7 @@ function rig() {
     const frames = (): PcpMessage[] =>
       conn.sent.map((f) => {
         expect(f.binary).toBe(binary);
-        const decoded = binary ? decodePcpV1(f.bytes) : decodeV2(Buffer.from(f.bytes).toString('utf8'));
+        const decoded = binary ? decodePcpV1(f.data as Uint8Array) : decodeV2(String(f.data));
         if (!decoded.ok) throw decoded.error;
         return decoded.value;
       });
@@ -110,6 +110,17 @@ describe('core: every dialect through the one session loop, in memory', () => {
     // One JSON frame, one v2 data part, one v1 data part, one 1.x entry: each built once.
     expect(event.encodings).toBe(4);
     expect(hub.stats.notificationsSent).toBe(4);
+  });
+
+  it('a notification is encoded once, as bytes, and every JSON subscriber is handed the very same bytes', () => {
+    const { json } = rig();
+    const subscribers = [json('s1'), json('s2'), json('s3')];
+    for (const s of subscribers) s.send(Packet.SUBSCRIBE, { topic: 'x.*' });
+    json('b').send(Packet.BREWER_REGISTER, { topic: 'x.y', brewer: { uuid: 'u' } });
+    const frames = subscribers.map((s) => s.conn.sent.at(-1));
+    expect(frames[0]?.data).toBeInstanceOf(Uint8Array);
+    for (const frame of frames) expect(frame).toBe(frames[0]);
+    expect(Buffer.from(frames[0]?.data as Uint8Array).toString()).toBe('[12,{"topic":"x.y","brewer":{"uuid":"u"}}]');
   });
 
   it('a 1.x brewer and patron pair across the two framings; the brewer is answered even when alone', () => {

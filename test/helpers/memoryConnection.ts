@@ -13,7 +13,7 @@ export class MemoryConnection implements Connection {
 
   send(frame: Frame): void {
     this.sent.push(frame);
-    this.frames.push(frame.binary ? frame.bytes : Buffer.from(frame.bytes).toString('utf8'));
+    this.frames.push(frame.binary || typeof frame.data === 'string' ? frame.data : Buffer.from(frame.data).toString('utf8'));
   }
 
   close(code: number, reason: string): void {

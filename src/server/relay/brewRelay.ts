@@ -230,7 +230,7 @@ export class BrewRelay {
   private remember(key: string, payload: Frame): void {
     this.forget(key);
     this.lastValues.set(key, payload);
-    this.lastValueBytes += payload.bytes.length;
+    this.lastValueBytes += payload.data.length;
     // Bounded by count and by bytes: a count alone lets big payloads exhaust memory (the relay
     // needs no token, so anyone who reaches it could).
     const { relayMaxLastValues, relayMaxLastValueBytes } = this.options.config;
@@ -245,7 +245,7 @@ export class BrewRelay {
     const value = this.lastValues.get(key);
     if (value === undefined) return;
     this.lastValues.delete(key);
-    this.lastValueBytes -= value.bytes.length;
+    this.lastValueBytes -= value.data.length;
   }
 
   /** [RELAY-9] Like the discovery sessions: past the cap, the frame is not sent and the peer is cut. */

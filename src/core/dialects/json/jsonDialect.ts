@@ -12,7 +12,7 @@ import {
 } from '../../../protocol/pubkeeper/codec.js';
 import { Packet } from '../../../protocol/pubkeeper/packets.js';
 import type { BrewerEvent } from '../../brewerEvent.js';
-import { textFrame, type Frame } from '../../connection.js';
+import { sharedTextFrame, textFrame, type Frame } from '../../connection.js';
 import { operations } from '../../operations/index.js';
 import { answerAuthenticate } from '../answerAuthenticate.js';
 import type { Dialect, RequestContext } from '../dialect.js';
@@ -20,14 +20,19 @@ import type { Dialect, RequestContext } from '../dialect.js';
 export const JSON_DIALECT = 'pubkeeper-json';
 
 // Constant frames are built once, as bytes.
-const AUTHENTICATED = { true: textFrame(AUTHENTICATED_TRUE), false: textFrame(AUTHENTICATED_FALSE) };
+const AUTHENTICATED = { true: sharedTextFrame(AUTHENTICATED_TRUE), false: sharedTextFrame(AUTHENTICATED_FALSE) };
 const authenticated = (value: boolean): Frame => (value ? AUTHENTICATED.true : AUTHENTICATED.false);
 
-/** The JSON dialect's encoding of a brewer event, built once per event for all subscribers. */
+/** The JSON dialect's frame of a brewer event. */
+const buildBrewerEvent = (e: BrewerEvent): Frame =>
+  sharedTextFrame(encodeServerFrame(e.kind === 'notify' ? Packet.BREWER_NOTIFY : Packet.BREWER_REMOVED, { topic: e.topic, brewer: e.brewer }));
+
+/**
+ * Built once per event for all subscribers. On the fan-out path: no allocation per session (the
+ * builder is a module constant, not a closure).
+ */
 function encodeBrewerEvent(event: BrewerEvent): Frame {
-  return event.frame(JSON_DIALECT, (e) =>
-    textFrame(encodeServerFrame(e.kind === 'notify' ? Packet.BREWER_NOTIFY : Packet.BREWER_REMOVED, { topic: e.topic, brewer: e.brewer })),
-  );
+  return event.frame(JSON_DIALECT, buildBrewerEvent);
 }
 
 /** One handler per packet: the shared operation, then the answer on this wire (an ERROR or nothing). */

@@ -26,7 +26,9 @@ interface PcpWire {
   encodeWithEventData(head: Omit<OutgoingMessage, 'data'>, event: BrewerEvent): Frame;
 }
 
+// Module constants, not closures: nothing is allocated per session on the fan-out path but the head.
 const eventData = (event: BrewerEvent): string => JSON.stringify({ topic: event.topic, brewer: event.brewer });
+const eventDataBytes = (event: BrewerEvent): Buffer => Buffer.from(eventData(event), 'utf8');
 
 const V2_WIRE: PcpWire = {
   version: 'v2',
@@ -46,7 +48,7 @@ const V1_WIRE: PcpWire = {
   decode: (data, isBinary) => (isBinary ? decodeV1(data) : fail('DECODE_FAILED', 'text frame on PCP v1')),
   encode: (message) => binaryFrame(encodeV1(message)),
   encodeWithEventData: (head, event) =>
-    binaryFrame(encodeV1WithData(head, event.frame('pcp-data-bytes', (e) => Buffer.from(eventData(e), 'utf8')))),
+    binaryFrame(encodeV1WithData(head, event.frame('pcp-data-bytes', eventDataBytes))),
 };
 
 /** sender → expiry → the broker itself, or a route to another client. */
