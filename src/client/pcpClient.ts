@@ -27,10 +27,18 @@ export class PcpRequestError extends Error {
     /** The answering message_type, or `timeout` / `closed`. */
     readonly kind: string,
     /** UNAUTHORIZED, the code of an error_message's text, TIMEOUT or CONNECTION_CLOSED. */
-    readonly code: ErrorCode,
+    readonly code: ErrorCode = codeOfKind(kind, message),
   ) {
     super(message);
   }
+}
+
+/** The code a PcpRequestError of this kind carries when none is given. */
+function codeOfKind(kind: string, message: string): ErrorCode {
+  if (kind === 'timeout') return 'TIMEOUT';
+  if (kind === 'closed') return 'CONNECTION_CLOSED';
+  if (kind === MessageType.UNAUTHORIZED) return 'UNAUTHORIZED';
+  return codeOfWireText(message) ?? 'INTERNAL';
 }
 
 /** What each refusal of the upgrade means (CONTRACT §5). */
@@ -83,7 +91,7 @@ export class PcpClient extends EventEmitter<PcpClientEvents> {
       this.closedWith = { code, reason: reason.toString() };
       for (const [id, p] of this.pending) {
         clearTimeout(p.timer);
-        p.reject(new PcpRequestError(`connection closed (${code}) before the reply to ${id}`, 'closed', 'CONNECTION_CLOSED'));
+        p.reject(new PcpRequestError(`connection closed (${code}) before the reply to ${id}`, 'closed'));
       }
       this.pending.clear();
       this.emit('close', code, reason.toString());
@@ -128,7 +136,7 @@ export class PcpClient extends EventEmitter<PcpClientEvents> {
     const reply = new Promise<PcpV2Message>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(new PcpRequestError(`no reply to ${messageType} within ${timeoutMs} ms`, 'timeout', 'TIMEOUT'));
+        reject(new PcpRequestError(`no reply to ${messageType} within ${timeoutMs} ms`, 'timeout'));
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
     });
@@ -139,12 +147,9 @@ export class PcpClient extends EventEmitter<PcpClientEvents> {
   /** A request to the broker; error_message and unauthorized answers reject. */
   async broker(messageType: string, data?: unknown): Promise<PcpV2Message> {
     const reply = await this.request(BROKER_URI, messageType, data);
-    if (reply.message_type === MessageType.ERROR) {
-      const text = String(reply.data);
-      throw new PcpRequestError(text, reply.message_type, codeOfWireText(text) ?? 'INTERNAL');
-    }
+    if (reply.message_type === MessageType.ERROR) throw new PcpRequestError(String(reply.data), reply.message_type);
     if (reply.message_type === MessageType.UNAUTHORIZED) {
-      throw new PcpRequestError(`unauthorized: ${messageType}`, reply.message_type, 'UNAUTHORIZED');
+      throw new PcpRequestError(`unauthorized: ${messageType}`, reply.message_type);
     }
     return reply;
   }

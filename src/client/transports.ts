@@ -77,7 +77,7 @@ export function pubkeeperTransport(options: TransportOptions = {}): DiscoveryTra
         client.socket.terminate();
         throw new TokenRefusedError('token refused');
       }
-      if (client.closed) throw new PubkeeperError('CONNECTION_CLOSED', `code ${client.closed.code}, while authenticating`);
+      if (client.closed) throw new PubkeeperError('CONNECTION_CLOSED', `connection closed (${client.closed.code}) while authenticating`);
       client.on('notify', (event) => handlers.notify(event));
       client.on('removed', (event) => handlers.removed(event));
       client.on('serverError', (message) => handlers.error(new PubkeeperRequestError([message])));

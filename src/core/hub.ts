@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { CloseCode, CloseReason } from '../protocol/closeCodes.js';
 import type { ErrorCode, Result } from '../protocol/errors.js';
 import { verifyToken, type Identity, type Keyring } from './auth/verifyToken.js';
 import type { Connection } from './connection.js';
@@ -94,7 +95,11 @@ export class Hub extends EventEmitter<HubEvents> implements Ports {
     const session = this.open(dialect, conn, log.child({ uri }), pcp);
     const driver = new SessionDriver(this, session, dialect);
     const connected = operations.connectPcp(this, session, identity);
-    if (!connected.ok) session.log.warn({ code: connected.error.code }, 'could not take the URI');
+    if (!connected.ok) {
+      // A session that does not hold its URI could neither be reached nor be told apart: it goes.
+      session.log.error({ code: connected.error.code }, 'could not take the URI, closing');
+      session.close(CloseCode.INTERNAL, CloseReason.INTERNAL);
+    }
     return driver;
   }
 
@@ -128,12 +133,14 @@ export class Hub extends EventEmitter<HubEvents> implements Ports {
     return session;
   }
 
-  /** A session ended: its subscriptions are dropped, and what it holds goes (with BREWER_REMOVED). [PK-END-1] */
+  /**
+   * A session ended: its subscriptions are dropped, and what it holds goes (with BREWER_REMOVED);
+   * `sessionEnded` is told once it has gone. [PK-END-1]
+   */
   private endSession(session: Session, code: number, reason: string): void {
     if (!this.sessions.delete(session)) return;
     this.subscriptions.dropAll(session);
     this.inventory.unsubscribe(session);
-    this.engine.release(session.ref);
-    this.emit('sessionEnded', session, code, reason);
+    this.engine.release(session.ref, () => this.emit('sessionEnded', session, code, reason));
   }
 }

@@ -24,8 +24,9 @@ export interface CoreStats {
 }
 
 /**
- * What an operation works with. Each is a narrow port: state changes only through `engine`,
- * notifications only through `notifier`, sessions are found only in `sessions`.
+ * What an operation works with, each a narrow port: shared state (registrations, patrons, URIs)
+ * changes only through `engine`; subscriptions and inventory subscriptions are this node's own;
+ * sessions are found only in `sessions`.
  */
 export interface Ports {
   readonly options: CoreOptions;

@@ -23,4 +23,5 @@ export const CloseReason = {
   SLOW_CONSUMER: 'Slow consumer.',
   ERROR_FLOOD: 'Too many errors.',
   TOO_BIG: 'Frame too large.',
+  INTERNAL: 'Internal error.',
 } as const;

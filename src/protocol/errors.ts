@@ -3,8 +3,7 @@ import { CloseCode } from './closeCodes.js';
 /**
  * The one list of error codes. The code names are API (logs, metric labels, the SDK's typed
  * error); `text` is the wire prefix of CONTRACT §4 that every dialect puts first in its message.
- * `close` is set when the error ends the session, with the close code of CONTRACT §6. `sdk` marks
- * the codes only the SDK raises: the server never sends them.
+ * `close` is set when the error ends the session, with the close code of CONTRACT §6.
  */
 export const ERROR_CODES = {
   UNAUTHENTICATED: { text: 'Unauthenticated Request' },
@@ -27,10 +26,10 @@ export const ERROR_CODES = {
   UNKNOWN_MESSAGE_TYPE: { text: 'Unknown message type.' },
   /** PCP answers this with an `http://puppetlabs.com/unauthorized` message, which has no text. */
   UNAUTHORIZED: { text: 'Unauthorized' },
-  // Raised by the SDK about its own connection; never on the wire.
-  TIMEOUT: { text: 'No answer in time', sdk: true },
-  CONNECTION_CLOSED: { text: 'Connection closed', sdk: true },
-} as const satisfies Record<string, { text: string; close?: number; sdk?: true }>;
+  // Raised by the SDK about its own requests and connection; the server never sends them.
+  TIMEOUT: { text: 'No answer in time' },
+  CONNECTION_CLOSED: { text: 'Connection closed' },
+} as const satisfies Record<string, { text: string; close?: number }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 

@@ -21,6 +21,11 @@ describe('lint holds the layer direction', () => {
     ['src/core/dialects/fixture.ts', "import { loadConfig } from '../../config/load.js';"],
     ['src/core/fixture.ts', "import { WebSocket } from 'ws';"],
     ['src/core/fixture.ts', "import { readFileSync } from 'node:fs';"],
+    ['src/core/fixture.ts', "import { readFileSync } from 'fs';"],
+    ['src/core/fixture.ts', "import { readFile } from 'node:fs/promises';"],
+    ['src/core/fixture.ts', "import { createServer } from 'http';"],
+    ['src/protocol/fixture.ts', "import { connect } from 'node:tls';"],
+    ['src/cli/fixture.ts', "import { PcpClient } from '../client/pcpClient.js';"],
     ['src/protocol/fixture.ts', "import { Hub } from '../core/hub.js';"],
     ['src/protocol/pcp/fixture.ts', "import { PcpClient } from '../../client/pcpClient.js';"],
     ['src/config/fixture.ts', "import { Hub } from '../core/hub.js';"],
@@ -38,6 +43,10 @@ describe('lint holds the layer direction', () => {
     const code = "import { ok } from '../protocol/errors.js';\nexport const used = [ok];\n";
     for (const folder of ['core', 'config', 'server', 'cli', 'client']) expect(await lint(`src/${folder}/fixture.ts`, code)).toEqual([]);
     expect(await lint('src/server/fixture.ts', "import { Hub } from '../core/hub.js';\nexport const used = [Hub];\n")).toEqual([]);
+  });
+
+  it('refuses a module loaded at run time in the inner layers', async () => {
+    expect(await lint('src/core/fixture.ts', "export const later = (): Promise<unknown> => import('../server/start.js');\n")).toContain('no-restricted-syntax');
   });
 
   it('refuses console in src/ outside the CLI, and explicit any', async () => {

@@ -73,7 +73,7 @@ export class Matchmaker {
    */
   brewerRemoved(registration: Registration, replaced = false): void {
     for (const pair of this.pairsOf(registration)) {
-      this.byPatron.get(pair.patron)?.delete(registration);
+      forget(this.byPatron, pair.patron, registration);
       if (this.out.quiet) continue;
       const { patron } = pair;
       this.out.tell(patron.owner, { kind: 'brewerRemoved', topic: registration.topic, patronId: patron.patronId, brewerId: registration.uuid });
@@ -97,7 +97,7 @@ export class Matchmaker {
   patronRemoved(patron: Patron, replaced = false): void {
     for (const pair of this.pairsWith(patron)) {
       const { registration } = pair;
-      this.byRegistration.get(registration)?.delete(patron);
+      forget(this.byRegistration, registration, patron);
       if (this.out.quiet) continue;
       this.tellBrewerRemoved(pair);
       if (replaced) this.out.tell(patron.owner, { kind: 'brewerRemoved', topic: registration.topic, patronId: patron.patronId, brewerId: registration.uuid });
@@ -145,6 +145,13 @@ export class Matchmaker {
 }
 
 const NONE: readonly Pair[] = [];
+
+/** Removes `inner` from `outer`'s map, and the map itself once it is empty. */
+function forget<K, I>(maps: Map<K, Map<I, Pair>>, outer: K, inner: I): void {
+  const map = maps.get(outer);
+  if (!map?.delete(inner) || map.size > 0) return;
+  maps.delete(outer);
+}
 
 /**
  * The entry a patron receives, `{topic, brewer_id, brewer_config, brew}`, encoded once per

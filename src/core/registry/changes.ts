@@ -59,7 +59,8 @@ export type Proposal =
 
 /**
  * A change as applied, in order, on every node: what both notification paths (subscriptions and
- * 1.x pairs), the inventory and supersession run from.
+ * 1.x pairs), the inventory and supersession run from. (A request that changed nothing is
+ * answered by its operation.)
  */
 export type Applied =
   | { readonly kind: 'brewer.added'; readonly registration: Registration }

@@ -20,7 +20,7 @@ export class LocalRegistryEngine implements RegistryEngine {
   private readonly listeners: AppliedListener[] = [];
   private applying = false;
   /** Sessions that ended while a change was being applied (a superseded one): released after it. */
-  private readonly releases: SessionRef[] = [];
+  private readonly releases: { owner: SessionRef; released: (() => void) | undefined }[] = [];
 
   constructor(readonly node: string) {}
 
@@ -40,8 +40,8 @@ export class LocalRegistryEngine implements RegistryEngine {
     }
   }
 
-  release(owner: SessionRef): void {
-    this.releases.push(owner);
+  release(owner: SessionRef, released?: () => void): void {
+    this.releases.push({ owner, released });
     if (!this.applying) this.drainReleases();
   }
 
@@ -49,10 +49,11 @@ export class LocalRegistryEngine implements RegistryEngine {
     for (let next = this.releases.shift(); next !== undefined; next = this.releases.shift()) {
       this.applying = true;
       try {
-        this.releaseNow(next);
+        this.releaseNow(next.owner);
       } finally {
         this.applying = false;
       }
+      next.released?.();
     }
   }
 

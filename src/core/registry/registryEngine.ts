@@ -22,7 +22,10 @@ export interface RegistryEngine {
   readonly uris: UriDirectory;
   /** Applies the change and returns what it changed (nothing, when it changed nothing). */
   propose(proposal: Proposal): Result<readonly Applied[]>;
-  /** A session ended: whatever it still holds goes, after any change being applied now. */
-  release(owner: SessionRef): void;
+  /**
+   * A session ended: whatever it still holds goes, after any change being applied now; `released`
+   * is called once it has gone.
+   */
+  release(owner: SessionRef, released?: () => void): void;
   onApplied(listener: AppliedListener): void;
 }

@@ -3,8 +3,8 @@ import type { Session } from './session.js';
 
 /**
  * Every live session of this node, indexed the ways the server looks for them: by id (state
- * refers to sessions by id), by `sub` and by `jti` (revoke and kick), and by PCP URI
- * (supersession and kick). Iterating it visits every session.
+ * refers to sessions by id: delivery, supersession and routing resolve refs here), and by `sub`,
+ * `jti` and PCP URI (revoking a token, kicking a client). Iterating it visits every session.
  */
 export class SessionTable implements Iterable<Session> {
   private readonly byId = new Map<string, Session>();

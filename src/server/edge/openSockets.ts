@@ -12,10 +12,6 @@ export class OpenSockets {
     ws.once('close', () => this.sockets.delete(ws));
   }
 
-  get size(): number {
-    return this.sockets.size;
-  }
-
   /** Resolves once every socket has closed, or after `timeoutMs`. */
   closed(timeoutMs: number): Promise<void> {
     const open = [...this.sockets].filter((ws) => ws.readyState !== ws.CLOSED);

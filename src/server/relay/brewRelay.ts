@@ -32,7 +32,6 @@ export interface BrewRelayStats {
 // Not in CloseReason: only the relay closes for too many topics (the discovery dialects answer an
 // ERROR and keep the session).
 const LIMIT_EXCEEDED = 'Limit exceeded.';
-const INTERNAL = 'Internal error.';
 
 /** `Sec-WebSocket-Protocol: a, b` → ['a', 'b'] (ws re-parses it strictly in handleUpgrade). */
 function offeredSubprotocols(header: string | undefined): string[] {
@@ -149,7 +148,7 @@ export class BrewRelay {
         this.onMessage(peer, toBuffer(data), isBinary);
       } catch (err) {
         log.error({ err }, 'relay frame handling failed');
-        this.closePeer(peer, CloseCode.INTERNAL, INTERNAL);
+        this.closePeer(peer, CloseCode.INTERNAL, CloseReason.INTERNAL);
       }
     });
     // ws reports 1009 (too big) and protocol errors here, then closes; 'close' cleans up.
