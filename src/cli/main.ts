@@ -1,9 +1,8 @@
 import { keygen } from './keygen.js';
 import type { CliIo } from './io.js';
-import { serve } from './serve.js';
 import { token } from './token.js';
 
-const USAGE = 'usage: pubkeeper <serve|keygen|token> [flags]';
+const USAGE = 'usage: pubkeeper <serve|keygen|token|admin> [flags]';
 
 /**
  * Runs one command and returns its exit code. Any failure before serving (bad flag, unknown
@@ -13,12 +12,15 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   const [command, ...args] = argv;
   try {
     switch (command) {
+      // Loaded when asked for: `admin` has no use for the whole server, and starts faster without it.
       case 'serve':
-        return await serve(args, io);
+        return await (await import('./serve.js')).serve(args, io);
       case 'keygen':
         return keygen(args, io);
       case 'token':
         return token(args, io);
+      case 'admin':
+        return await (await import('./admin.js')).admin(args, io);
       case undefined:
       case '--help':
       case '-h':

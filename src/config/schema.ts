@@ -39,6 +39,11 @@ export const configSchema = z
     relayMaxUnsentBytes: positiveInt.default(8388608).describe('Unsent relay output per connection; more closes 1008 "Slow consumer."'),
     relayMaxLastValues: positiveInt.default(100000).describe('Topics whose last value the relay keeps for late joiners; the oldest go first'),
     relayMaxLastValueBytes: positiveInt.default(67108864).describe('Bytes of last values the relay keeps; the oldest go first'),
+    dataDir: z.string().min(1).default('./data').describe('Where revocations, static brewers and admin commands are kept'),
+    maxCommandBytes: positiveInt.default(65536).describe('Largest admin command request body; larger is 413'),
+    commandRetries: nonNegativeInt.default(3).describe('Retries of an admin command that failed for a reason retrying may fix'),
+    commandRetryBaseMs: positiveInt.default(1000).describe('First retry delay of an admin command; each next one is 4 times longer'),
+    commandHistory: positiveInt.default(1000).describe('Finished admin commands kept for GET /commands'),
   })
   .strict();
 

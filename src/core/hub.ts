@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { CloseCode, CloseReason } from '../protocol/closeCodes.js';
-import type { ErrorCode, Result } from '../protocol/errors.js';
+import { fail, type ErrorCode, type Result } from '../protocol/errors.js';
+import { Revocations } from './admin/revocations.js';
 import { verifyToken, type Identity, type Keyring } from './auth/verifyToken.js';
 import type { Connection } from './connection.js';
 import type { Dialect } from './dialects/dialect.js';
@@ -33,6 +34,8 @@ export interface InboundFrames {
 export interface HubEvents {
   sessionStarted: [session: Session];
   sessionEnded: [session: Session, code: number, reason: string];
+  /** It authenticated, subscribed or unsubscribed. */
+  sessionUpdated: [session: Session];
   errorSent: [session: Session, code: ErrorCode];
 }
 
@@ -48,6 +51,8 @@ export class Hub extends EventEmitter<HubEvents> implements Ports {
   readonly stats: CoreStats = { notificationsSent: 0, messagesRouted: 0 };
   readonly notifier: Notifier;
   readonly inventory: Inventory;
+  /** Revoked tokens: refused by `verify` whatever their signature ([ADM-REVOKE-1]). */
+  readonly revocations = new Revocations();
 
   constructor(
     readonly options: HubOptions,
@@ -77,22 +82,24 @@ export class Hub extends EventEmitter<HubEvents> implements Ports {
   }
 
   verify(token: unknown): Result<Identity> {
-    return verifyToken(token, this.keyring, {
+    const verified = verifyToken(token, this.keyring, {
       issuer: this.options.issuer,
       audience: this.options.audience,
       maxTokenBytes: this.options.maxTokenBytes,
     });
+    if (verified.ok && this.revocations.refuses(verified.value)) return fail('UNAUTHENTICATED', 'token revoked');
+    return verified;
   }
 
   /** A session of an in-band dialect (JSON, 1.x); it authenticates with its first packets. */
-  createSession<Request>(dialect: Dialect<Request>, conn: Connection, log: Logger): InboundFrames {
-    return new SessionDriver(this, this.open(dialect, conn, log), dialect);
+  createSession<Request>(dialect: Dialect<Request>, conn: Connection, log: Logger, remoteAddress?: string): InboundFrames {
+    return new SessionDriver(this, this.open(dialect, conn, log, undefined, remoteAddress), dialect);
   }
 
   /** A PCP session, authenticated at the upgrade: it takes its URI at once. */
-  connectPcp(dialect: PcpDialect, uri: string, identity: Identity, conn: Connection, log: Logger): InboundFrames {
+  connectPcp(dialect: PcpDialect, uri: string, identity: Identity, conn: Connection, log: Logger, remoteAddress?: string): InboundFrames {
     const pcp: PcpEndpoint = { uri, encode: (message) => dialect.encodeMessage(message) };
-    const session = this.open(dialect, conn, log.child({ uri }), pcp);
+    const session = this.open(dialect, conn, log.child({ uri }), pcp, remoteAddress);
     const driver = new SessionDriver(this, session, dialect);
     const connected = operations.connectPcp(this, session, identity);
     if (!connected.ok) {
@@ -112,7 +119,7 @@ export class Hub extends EventEmitter<HubEvents> implements Ports {
     this.inventory.stop();
   }
 
-  private open(dialect: EventEncoder & { readonly name: string }, conn: Connection, log: Logger, pcp?: PcpEndpoint): Session {
+  private open(dialect: EventEncoder & { readonly name: string }, conn: Connection, log: Logger, pcp?: PcpEndpoint, remoteAddress?: string): Session {
     const id = randomUUID();
     const session = new Session({
       id,
@@ -125,7 +132,9 @@ export class Hub extends EventEmitter<HubEvents> implements Ports {
       hooks: {
         ended: (s, code, reason) => this.endSession(s, code, reason),
         errored: (s, code) => this.emit('errorSent', s, code),
+        updated: (s) => this.emit('sessionUpdated', s),
       },
+      remoteAddress,
       ...(pcp ? { pcp } : {}),
     });
     this.sessions.add(session);

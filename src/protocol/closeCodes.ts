@@ -20,6 +20,8 @@ export const CloseReason = {
   AUTH_TIMEOUT: 'Not authenticated in time.',
   AUTH_REFUSED: 'Too many failed authentications.',
   TOKEN_EXPIRED: 'Token expired.',
+  TOKEN_REVOKED: 'Token revoked.',
+  KICKED: 'Kicked.',
   SLOW_CONSUMER: 'Slow consumer.',
   ERROR_FLOOD: 'Too many errors.',
   TOO_BIG: 'Frame too large.',

@@ -1,12 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendJson as json } from './edge/httpJson.js';
 import { pathOf } from './edge/upgrade.js';
 import type { Metrics } from './metrics.js';
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
 
 /** Plain HTTP: /healthz, /metrics; WebSocket paths without an upgrade get 426. */
 export function handleHttp(req: IncomingMessage, res: ServerResponse, metrics: Metrics, draining: boolean): void {

@@ -16,6 +16,7 @@ import { closeHttp, listen } from './edge/listen.js';
 import { OpenSockets } from './edge/openSockets.js';
 import { pathOf, refuseUpgrade, toBuffer } from './edge/upgrade.js';
 import { createWsServer } from './edge/wsServer.js';
+import { AdminPlane } from './admin/adminPlane.js';
 import { handleHttp } from './httpRoutes.js';
 import { Liveness } from './liveness.js';
 import { Metrics } from './metrics.js';
@@ -48,6 +49,8 @@ export class PubkeeperServer {
   private draining: Promise<void> | undefined;
   /** The websocket brew relay, on its own port, when `relayPort` is set. */
   readonly relay: BrewRelay | undefined;
+  /** Commands, the read API, the event feed and the dashboard (CONTRACT §8). */
+  readonly admin: AdminPlane;
 
   constructor(private readonly options: ServerOptions) {
     const { config, logger } = options;
@@ -63,12 +66,19 @@ export class PubkeeperServer {
     this.pcpWss = createWsServer({ maxPayload: config.maxFrameBytes, handleProtocols: () => false });
     this.relay = config.relayPort === undefined ? undefined : new BrewRelay({ config, logger });
     this.metrics = new Metrics(this.hub, this.relay);
-    this.http = createServer((req, res) => handleHttp(req, res, this.metrics, this.draining !== undefined));
+    this.admin = new AdminPlane(this.hub, config, logger, this.metrics.registry);
+    this.http = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (this.admin.owns(url.pathname)) return this.admin.handle(req, res, url);
+      handleHttp(req, res, this.metrics, this.draining !== undefined);
+    });
     this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
     this.http.on('clientError', (_err, socket) => socket.destroy());
   }
 
+  /** Loads the admin state and queue (before any client can connect), then listens. */
   async listen(): Promise<AddressInfo> {
+    await this.admin.open();
     const address = await listen(this.http, this.options.config.port, this.options.config.host);
     await this.relay?.listen();
     return address;
@@ -90,10 +100,12 @@ export class PubkeeperServer {
     this.liveness.stop();
     const relayClosed = this.relay?.close();
     this.hub.drain();
+    const adminClosed = this.admin.close();
     for (const session of [...this.hub.sessions]) session.close(CloseCode.GOING_AWAY, CloseReason.GOING_AWAY);
     await this.sockets.closed(this.options.config.drainTimeoutMs);
     this.sockets.terminateAll();
     await closeHttp(this.http);
+    await adminClosed;
     await relayClosed;
     log.info('stopped');
   }
@@ -107,7 +119,7 @@ export class PubkeeperServer {
       return this.wss.handleUpgrade(req, socket, head, (ws) => {
         const version = v1VersionOf(ws.protocol);
         const dialect: Dialect<unknown> = version === undefined ? jsonDialect : V1_DIALECTS[version];
-        this.attach(ws, this.hub.createSession(dialect, new WsConnection(ws), logger));
+        this.attach(ws, this.hub.createSession(dialect, new WsConnection(ws), logger, req.socket.remoteAddress));
       });
     }
     if (isPcpPath(path)) {
@@ -116,13 +128,13 @@ export class PubkeeperServer {
         logger.debug({ status: checked.status, reason: checked.reason }, 'PCP upgrade refused');
         return refuseUpgrade(socket, checked.status, checked.text, `${checked.reason}\n`);
       }
-      return this.pcpWss.handleUpgrade(req, socket, head, (ws) => this.attach(ws, this.connectPcp(ws, checked)));
+      return this.pcpWss.handleUpgrade(req, socket, head, (ws) => this.attach(ws, this.connectPcp(ws, checked, req.socket.remoteAddress)));
     }
     refuseUpgrade(socket, 404, 'Not Found');
   }
 
-  private connectPcp(ws: WebSocket, upgrade: Extract<PcpUpgrade, { ok: true }>): InboundFrames {
-    return this.hub.connectPcp(upgrade.dialect, upgrade.uri, upgrade.identity, new WsConnection(ws), this.options.logger);
+  private connectPcp(ws: WebSocket, upgrade: Extract<PcpUpgrade, { ok: true }>, remoteAddress: string | undefined): InboundFrames {
+    return this.hub.connectPcp(upgrade.dialect, upgrade.uri, upgrade.identity, new WsConnection(ws), this.options.logger, remoteAddress);
   }
 
   /**

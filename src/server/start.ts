@@ -25,15 +25,16 @@ export async function startServer({ config, logger }: StartOptions): Promise<Sta
   }
   const keys = loadKeyDir(config.keys);
   const server = new PubkeeperServer({ config, logger, keyring: { keys: keys.verification } });
+  logger.info(`mint a token with: npx pubkeeper token --keys ${config.keys} --sub NAME --right all`);
   const address = await server.listen();
-  logger.info(
-    { host: address.address, port: address.port, keys: keys.verification.map((k) => `${k.kid} (${k.alg})`) },
-    `listening on ${address.address}:${address.port}`,
-  );
   if (server.relay) {
     const relay = server.relay.address();
     logger.info({ host: relay.address, relayPort: relay.port }, `brew relay listening on ${relay.address}:${relay.port}`);
   }
-  logger.info(`mint a token with: npx pubkeeper token --keys ${config.keys} --sub NAME --right all`);
+  // Last, so whoever waits for it (a supervisor, a test) has every line of the start before it.
+  logger.info(
+    { host: address.address, port: address.port, keys: keys.verification.map((k) => `${k.kid} (${k.alg})`) },
+    `listening on ${address.address}:${address.port}`,
+  );
   return { server, address };
 }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { tempDir } from './keys.js';
 import { fileURLToPath } from 'node:url';
 import { onTestFinished } from 'vitest';
 
@@ -39,7 +40,8 @@ export interface RunningServer {
 
 /** Starts `pubkeeper serve` and resolves once its "listening" line says the port. Killed at test end. */
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT): Promise<RunningServer> {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], { cwd, env: { ...cleanEnv(), ...env } });
+  // The admin state goes to a temp directory unless the test names one.
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], { cwd, env: { ...cleanEnv(), PUBKEEPER_DATA_DIR: tempDir(), ...env } });
   onTestFinished(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });

@@ -8,7 +8,7 @@ import type { ConfigKey } from '../../src/config/schema.js';
 import type { Logger } from '../../src/core/logger.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { PubkeeperServer } from '../../src/server/pubkeeperServer.js';
-import { tempKeys, type TestKeys } from './keys.js';
+import { tempDir, tempKeys, type TestKeys } from './keys.js';
 
 export interface TestServer {
   server: PubkeeperServer;
@@ -36,7 +36,8 @@ export interface TestServerOptions {
  */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const keys = tempKeys();
-  const config = loadConfig({ flags: { host: '127.0.0.1', port: 0, keys: keys.dir, ...options.config } });
+  // Each server keeps its admin state in a directory of its own, removed with the others.
+  const config = loadConfig({ flags: { host: '127.0.0.1', port: 0, keys: keys.dir, dataDir: tempDir(), ...options.config } });
   const server = new PubkeeperServer({
     config,
     logger: options.logger ?? silentLogger,

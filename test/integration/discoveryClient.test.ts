@@ -10,7 +10,7 @@ import { silentLogger } from '../../src/core/logger.js';
 import type { Hub } from '../../src/core/hub.js';
 import { PubkeeperServer } from '../../src/server/pubkeeperServer.js';
 import { discovery, FAST, latch, next, TRANSPORTS } from '../helpers/discovery.js';
-import { tempKeys } from '../helpers/keys.js';
+import { tempDir, tempKeys } from '../helpers/keys.js';
 import { startTestServer } from '../helpers/server.js';
 
 type Change = { kind: 'added' | 'removed' } & BrewerEventArgs;
@@ -51,7 +51,7 @@ const byTopic = <T extends { topic: string }>(items: readonly T[]): T[] => [...i
  */
 async function restartOn(port: number, prepare: (server: PubkeeperServer) => void = () => undefined): Promise<PubkeeperServer> {
   const keys = tempKeys();
-  const config = loadConfig({ flags: { host: '127.0.0.1', port, keys: keys.dir } });
+  const config = loadConfig({ flags: { host: '127.0.0.1', port, keys: keys.dir, dataDir: tempDir() } });
   const server = new PubkeeperServer({ config, logger: silentLogger, keyring: { keys: keys.keys.verification } });
   prepare(server);
   await server.listen();

@@ -18,6 +18,7 @@ export function adoptIdentity(ports: Ports, session: Session, identity: Identity
   armExpiry(session, identity);
   if (!previous) session.log = session.log.child({ sub: identity.sub });
   else enforceGrants(ports, session);
+  session.updated();
 }
 
 /** [PK-AUTH-6] a token whose `exp` passes closes its session 4003. */

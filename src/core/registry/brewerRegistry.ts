@@ -1,6 +1,7 @@
 import { refKey, type SessionRef } from '../sessions/sessionRef.js';
 import type { Pattern } from '../topics/pattern.js';
 import { TopicIndex } from '../topics/topicIndex.js';
+import { InsertionOrder, type Page } from '../util/insertionOrder.js';
 import type { Registration } from './registration.js';
 
 /** What one session holds, for its limits and for what goes when it ends. */
@@ -18,6 +19,7 @@ interface Holding {
 export class BrewerRegistry {
   private readonly byTopic = new Map<string, Map<string, Registration>>();
   private readonly topics = new TopicIndex();
+  private readonly topicOrder = new InsertionOrder<string>();
   private readonly uuidOwners = new Map<string, { sub: string; count: number }>();
   private readonly holdings = new Map<string, Holding>();
   private total = 0;
@@ -55,6 +57,7 @@ export class BrewerRegistry {
       brewers = new Map();
       this.byTopic.set(registration.topic, brewers);
       this.topics.add(registration.topic, registration.segments);
+      this.topicOrder.add(registration.topic);
     }
     const previous = brewers.get(registration.uuid);
     if (previous) {
@@ -78,6 +81,7 @@ export class BrewerRegistry {
     if (brewers.size === 0) {
       this.byTopic.delete(registration.topic);
       this.topics.remove(registration.topic, registration.segments);
+      this.topicOrder.delete(registration.topic);
     }
     const owner = this.uuidOwners.get(registration.uuid);
     if (owner && --owner.count === 0) this.uuidOwners.delete(registration.uuid);
@@ -89,6 +93,17 @@ export class BrewerRegistry {
     this.release(registration);
     registration.owner = to;
     this.hold(registration);
+  }
+
+  /** Topics with a brewer, in the order they got their first, a page at a time ([ADM-READ-2]). */
+  topicPage(after: number, limit: number): Page<string> {
+    return this.topicOrder.page(after, limit);
+  }
+
+  /** The registrations of one topic. */
+  on(topic: string): Registration[] {
+    const brewers = this.byTopic.get(topic);
+    return brewers ? [...brewers.values()] : [];
   }
 
   /** Every registration whose topic the pattern matches (the subscribe snapshot). */

@@ -36,6 +36,8 @@ export interface SessionHooks {
   ended(session: Session, code: number, reason: string): void;
   /** Each error answered to the client. */
   errored(session: Session, code: ErrorCode): void;
+  /** What the session is changed: it authenticated, subscribed or unsubscribed. */
+  updated(session: Session): void;
 }
 
 export interface SessionInit {
@@ -49,6 +51,8 @@ export interface SessionInit {
   readonly limits: SessionLimits;
   readonly hooks: SessionHooks;
   readonly pcp?: PcpEndpoint;
+  /** The peer's address, for the admin read API. */
+  readonly remoteAddress?: string | undefined;
 }
 
 /**
@@ -66,6 +70,9 @@ export class Session {
   identity: Identity | undefined;
   /** PCP sessions: the client's URI and how messages to it are encoded. */
   readonly pcp: PcpEndpoint | undefined;
+  readonly remoteAddress: string | undefined;
+  /** When the session began, ms since the epoch. */
+  readonly connectedAt = Date.now();
   readonly subscriptions = new Map<string, Subscription>();
   closed = false;
   /**
@@ -91,6 +98,7 @@ export class Session {
     this.limits = init.limits;
     this.hooks = init.hooks;
     this.pcp = init.pcp;
+    this.remoteAddress = init.remoteAddress;
     this.errors = new ErrorBudget(init.limits.maxErrorsPer10s);
   }
 
@@ -122,6 +130,11 @@ export class Session {
       return false;
     }
     return true;
+  }
+
+  /** Tells the hub the session changed (for the admin feed). */
+  updated(): void {
+    if (!this.closed) this.hooks.updated(this);
   }
 
   /** A timer that dies with the session and never keeps the process alive. */

@@ -1,4 +1,5 @@
 import type { Identity } from '../auth/verifyToken.js';
+import { InsertionOrder, type Page } from '../util/insertionOrder.js';
 import type { Session } from './session.js';
 
 /**
@@ -11,6 +12,7 @@ export class SessionTable implements Iterable<Session> {
   private readonly bySub = new Map<string, Set<Session>>();
   private readonly byJti = new Map<string, Set<Session>>();
   private readonly byUri = new Map<string, Session>();
+  private readonly order = new InsertionOrder<Session>();
 
   get size(): number {
     return this.byId.size;
@@ -42,13 +44,20 @@ export class SessionTable implements Iterable<Session> {
 
   add(session: Session): void {
     this.byId.set(session.id, session);
+    this.order.add(session);
     this.index(session, session.identity);
+  }
+
+  /** Sessions in the order they began, a page at a time ([ADM-READ-1]). */
+  page(after: number, limit: number): Page<Session> {
+    return this.order.page(after, limit);
   }
 
   /** False when the session was not in the table (it was removed already). */
   delete(session: Session): boolean {
     if (!this.has(session)) return false;
     this.byId.delete(session.id);
+    this.order.delete(session);
     this.unindex(session, session.identity);
     return true;
   }

@@ -17,15 +17,27 @@ export class Subscriptions {
     const subscription: Subscription = { session, pattern };
     session.subscriptions.set(pattern.source, subscription);
     this.index.add(pattern, subscription);
+    session.updated();
   }
 
   drop(subscription: Subscription): void {
-    subscription.session.subscriptions.delete(subscription.pattern.source);
-    this.index.remove(subscription.pattern, subscription);
+    this.remove(subscription);
+    subscription.session.updated();
   }
 
+  /** A session ended: all of its subscriptions go, quietly. */
   dropAll(session: Session): void {
-    for (const subscription of [...session.subscriptions.values()]) this.drop(subscription);
+    for (const subscription of [...session.subscriptions.values()]) this.remove(subscription);
+  }
+
+  /** How many sessions have a subscription matching the topic. */
+  countMatching(topic: readonly string[]): number {
+    return this.sessionsMatching(topic).size;
+  }
+
+  private remove(subscription: Subscription): void {
+    subscription.session.subscriptions.delete(subscription.pattern.source);
+    this.index.remove(subscription.pattern, subscription);
   }
 
   /** Each session with a subscription matching the topic, once however many of its patterns match. */

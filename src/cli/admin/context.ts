@@ -1,0 +1,82 @@
+import { parseFlags, UsageError } from '../flags.js';
+import type { CliIo } from '../io.js';
+import { AdminApi } from './api.js';
+
+export const DEFAULT_URL = 'http://127.0.0.1:9898';
+export const DEFAULT_TIMEOUT_MS = 10000;
+
+/** Flags every admin subcommand takes. */
+const COMMON = {
+  url: { type: 'string' },
+  token: { type: 'string' },
+  json: { type: 'boolean' },
+  'timeout-ms': { type: 'string' },
+} as const;
+
+/** Flags of the subcommands that submit a command and wait for it. */
+export const WAITING = { 'no-wait': { type: 'boolean' } } as const;
+
+type Options = Parameters<typeof parseFlags>[1];
+export type Values = ReturnType<typeof parseFlags>;
+
+/** What a subcommand works with once its flags are read. */
+export interface AdminContext {
+  readonly api: AdminApi;
+  readonly io: CliIo;
+  readonly json: boolean;
+  readonly timeoutMs: number;
+  readonly values: Values;
+}
+
+/**
+ * Reads a subcommand's flags (its own and the common ones) and everything they imply, so every
+ * usage error is raised before the first request.
+ */
+export function context(args: string[], own: Options, io: CliIo): AdminContext {
+  const values = parseFlags(args, { ...COMMON, ...own });
+  const timeoutMs = positiveInteger(values['timeout-ms'], '--timeout-ms') ?? DEFAULT_TIMEOUT_MS;
+  const base = baseUrl(stringFlag(values.url) ?? io.env.PUBKEEPER_URL ?? DEFAULT_URL);
+  const token = (stringFlag(values.token) ?? io.env.PUBKEEPER_TOKEN ?? '').trim();
+  if (token === '') throw new UsageError('missing --token JWT (or env PUBKEEPER_TOKEN)');
+  if (/\s/.test(token)) throw new UsageError('--token must be one JWT, without spaces');
+  // A short wait for the outcome must not cut the submission itself short: it might be queued
+  // without the CLI learning its uuid. Each request gets at least the default.
+  const requestMs = Math.max(timeoutMs, DEFAULT_TIMEOUT_MS);
+  return { api: new AdminApi(base, token, requestMs), io, json: values.json === true, timeoutMs, values };
+}
+
+export function stringFlag(value: Values[string]): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A flag that must be a whole number above 0, or undefined when it was not given. */
+export function positiveInteger(value: Values[string], flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(number) || number <= 0) throw new UsageError(`${flag} must be a whole number above 0, not "${String(value)}"`);
+  return number;
+}
+
+/**
+ * The server's base URL, always ending in `/`. ws:// and wss:// are taken as http:// and
+ * https://, so the PUBKEEPER_URL a `watch` uses serves here too.
+ */
+function baseUrl(text: string): URL {
+  if (text === '') throw new UsageError('missing --url http://HOST:PORT (or env PUBKEEPER_URL)');
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--url "${text}" is not a URL; give http://HOST:PORT`);
+  }
+  if (url.protocol === 'ws:' || url.protocol === 'wss:') url = new URL(text.replace(/^ws/i, 'http'));
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--url must be http:// or https://, not ${url.protocol}//`);
+  if (url.search !== '' || url.hash !== '') throw new UsageError('--url must not have a query or a fragment');
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return url;
+}
+
+/** JSON on stdout, indented for a person reading it and still one value for jq. */
+export function printJson(io: CliIo, value: unknown): void {
+  io.stdout(`${JSON.stringify(value, null, 2)}\n`);
+}
