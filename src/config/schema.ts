@@ -44,6 +44,7 @@ export const configSchema = z
     commandRetries: nonNegativeInt.default(3).describe('Retries of an admin command that failed for a reason retrying may fix'),
     commandRetryBaseMs: positiveInt.default(1000).describe('First retry delay of an admin command; each next one is 4 times longer'),
     commandHistory: positiveInt.default(1000).describe('Finished admin commands kept for GET /commands'),
+    maxAdminEventStreams: positiveInt.default(32).describe('Open GET /admin/events streams; more is 503'),
   })
   .strict();
 

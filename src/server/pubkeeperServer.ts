@@ -68,8 +68,7 @@ export class PubkeeperServer {
     this.metrics = new Metrics(this.hub, this.relay);
     this.admin = new AdminPlane(this.hub, config, logger, this.metrics.registry);
     this.http = createServer((req, res) => {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      if (this.admin.owns(url.pathname)) return this.admin.handle(req, res, url);
+      if (this.admin.owns(pathOf(req.url))) return this.admin.handle(req, res);
       handleHttp(req, res, this.metrics, this.draining !== undefined);
     });
     this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));

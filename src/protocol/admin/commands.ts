@@ -27,6 +27,25 @@ interface CommandSpec<P> {
 
 const MAX_JTI_LENGTH = 256;
 
+/**
+ * How deep a payload may nest. A brewer object is a few levels; thousands (a few KiB of `[`)
+ * would overflow the stack wherever the server later walks the command (canonical form, the
+ * answer's JSON), so such a payload is refused at the edge.
+ */
+export const MAX_PAYLOAD_DEPTH = 32;
+
+/** Whether a JSON value nests deeper than `max`, found without recursion. */
+function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [item, depth] = next;
+    if (typeof item !== 'object' || item === null) continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** Exactly one of `keys`, a string: the key and its value. */
 function exactlyOne(payload: unknown, keys: readonly [string, string]): Result<[string, string]> {
   const detail = `give exactly one of ${keys[0]} and ${keys[1]}`;
@@ -141,6 +160,9 @@ export function validateCommand(value: unknown): Result<Command> {
   const spec: CommandSpec<unknown> = COMMANDS[name];
   if (!spec.versions.includes(version)) {
     return fail('INVALID_PAYLOAD', `Version ${version} of command "${name}" is not supported. Supported versions: ${spec.versions.join(', ')}.`);
+  }
+  if (nestsDeeperThan(payload, MAX_PAYLOAD_DEPTH)) {
+    return fail('INVALID_PAYLOAD', `Invalid payload for command "${name}" version ${version}: nested more than ${MAX_PAYLOAD_DEPTH} levels deep`);
   }
   const checked = spec.validate(payload);
   if (!checked.ok) return fail('INVALID_PAYLOAD', `Invalid payload for command "${name}" version ${version}: ${checked.error.detail ?? 'invalid'}`);

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Hub } from '../../core/hub.js';
+import { sendJson } from '../edge/httpJson.js';
 import { brewerEntry, sessionEntry } from './readApi.js';
 
 const HEARTBEAT_MS = 15_000;
@@ -7,7 +8,9 @@ const HEARTBEAT_MS = 15_000;
 /**
  * GET /admin/events: a Server-Sent Events stream of topology changes for the dashboard (ADM-READ-3):
  * sessions opened, updated and closed, brewers added and removed. Nothing is built while nobody
- * listens; a reader that falls behind by more than `maxUnsentBytes` is cut.
+ * listens; a reader that falls behind by more than `maxUnsentBytes` is cut, and at most
+ * `maxStreams` are open. A stream outlives its token's revocation or expiry: it was let in once,
+ * and an admin ends it by closing the page.
  */
 export class AdminEvents {
   private readonly streams = new Set<ServerResponse>();
@@ -16,6 +19,7 @@ export class AdminEvents {
   constructor(
     private readonly hub: Hub,
     private readonly maxUnsentBytes: number,
+    private readonly maxStreams: number,
   ) {
     hub.on('sessionStarted', (s) => this.send('session.opened', () => sessionEntry(hub, s)));
     hub.on('sessionUpdated', (s) => this.send('session.updated', () => sessionEntry(hub, s)));
@@ -50,6 +54,9 @@ export class AdminEvents {
   }
 
   open(req: IncomingMessage, res: ServerResponse): void {
+    if (this.streams.size >= this.maxStreams) return sendJson(res, 503, { error: `at most ${this.maxStreams} event streams are open` });
+    // A reader that vanished without a FIN is found by TCP keepalive, not by our 11-byte pings.
+    req.socket.setKeepAlive(true, HEARTBEAT_MS);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     res.write(': connected\n\n');
     this.streams.add(res);

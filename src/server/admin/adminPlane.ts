@@ -16,12 +16,15 @@ import { CommandWorker } from './commandWorker.js';
 import { DASHBOARD_HTML } from './dashboardPage.js';
 import { pageQuery, sessionsPage, topicsPage } from './readApi.js';
 
-const UUID = '[0-9a-fA-F-]{36}';
-const COMMAND_PATH = new RegExp(`^/commands/(${UUID})$`);
-const DEAD_LETTER_PATH = new RegExp(`^/commands/discarded/(${UUID})$`);
-const REQUEUE_PATH = new RegExp(`^/commands/discarded/(${UUID})/requeue$`);
+const UUID = '[0-9a-f-]{36}';
+// Our uuids are lower case; an upper-case one names the same command.
+const COMMAND_PATH = new RegExp(`^/commands/(${UUID})$`, 'i');
+const DEAD_LETTER_PATH = new RegExp(`^/commands/discarded/(${UUID})$`, 'i');
+const REQUEUE_PATH = new RegExp(`^/commands/discarded/(${UUID})/requeue$`, 'i');
 // Past this, a refused oversized body is not drained any more: the connection is cut.
 const MAX_DRAIN_BYTES = 1 << 20;
+
+const uuidOf = (match: RegExpExecArray): string => (match[1] ?? '').toLowerCase();
 
 type Route = (req: IncomingMessage, res: ServerResponse, url: URL, match: RegExpExecArray) => Promise<void> | void;
 
@@ -52,21 +55,21 @@ export class AdminPlane {
   ) {
     this.store = new CommandStore(join(config.dataDir, 'commands'), config.commandHistory);
     this.state = new AdminState(join(config.dataDir, 'state'), hub);
-    this.events = new AdminEvents(hub, config.maxUnsentBytes);
+    this.events = new AdminEvents(hub, config.maxUnsentBytes, config.maxAdminEventStreams);
     this.metrics = new CommandMetrics(registry, () => this.store.depth);
     this.worker = new CommandWorker(
       this.store,
-      (command) => runCommand(command, this.state),
+      (command, uuid) => runCommand(command, uuid, this.state),
       { retries: config.commandRetries, retryBaseMs: config.commandRetryBaseMs },
       log.child({ plane: 'admin' }),
       this.metrics,
     );
     this.routes = [
       { path: /^\/commands\/?$/, methods: { POST: (req, res, url) => this.submit(req, res, url), GET: (_req, res, url) => this.listCommands(res, url) } },
-      { path: /^\/commands\/discarded\/?$/, methods: { GET: (_req, res) => sendJson(res, 200, { discarded: this.store.deadLetters() }) } },
-      { path: REQUEUE_PATH, methods: { POST: (req, res, _url, m) => this.requeue(req, res, m[1] ?? '') } },
-      { path: DEAD_LETTER_PATH, methods: { DELETE: (req, res, _url, m) => this.deleteDeadLetter(req, res, m[1] ?? '') } },
-      { path: COMMAND_PATH, methods: { GET: (_req, res, _url, m) => this.getCommand(res, m[1] ?? '') } },
+      { path: /^\/commands\/discarded\/?$/, methods: { GET: (_req, res, url) => sendJson(res, 200, { discarded: this.store.deadLetters(pageQuery(url).limit) }) } },
+      { path: REQUEUE_PATH, methods: { POST: (req, res, _url, m) => this.requeue(req, res, uuidOf(m)) } },
+      { path: DEAD_LETTER_PATH, methods: { DELETE: (req, res, _url, m) => this.deleteDeadLetter(req, res, uuidOf(m)) } },
+      { path: COMMAND_PATH, methods: { GET: (_req, res, _url, m) => this.getCommand(res, uuidOf(m)) } },
       { path: /^\/admin\/sessions\/?$/, methods: { GET: (_req, res, url) => sendJson(res, 200, sessionsPage(this.hub, pageQuery(url))) } },
       { path: /^\/admin\/topics\/?$/, methods: { GET: (_req, res, url) => sendJson(res, 200, topicsPage(this.hub, pageQuery(url))) } },
       { path: /^\/admin\/events\/?$/, methods: { GET: (req, res) => this.events.open(req, res) } },
@@ -91,12 +94,23 @@ export class AdminPlane {
     return path === '/dashboard' || path === '/commands' || path.startsWith('/commands/') || path.startsWith('/admin/');
   }
 
-  handle(req: IncomingMessage, res: ServerResponse, url: URL): void {
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      return this.refuse(req, res, 400, 'the request target is not a valid URL');
+    }
     const path = url.pathname;
     if (path === '/dashboard') return this.dashboard(req, res);
     // [ADM-AUTH-1] the token first: nothing else is read or done for a refused one.
     const admin = checkAdmin(req, this.hub);
-    if (!admin.ok) return this.refuse(req, res, admin.status, admin.error);
+    if (!admin.ok) {
+      // A valid token without the right is worth an operator's attention; anonymous probing is not.
+      if (admin.status === 403) this.log.warn({ path, status: 403 }, 'admin request refused');
+      else this.log.debug({ path, status: admin.status }, 'admin request refused');
+      return this.refuse(req, res, admin.status, admin.error);
+    }
     const method = req.method ?? 'GET';
     // [ADM-AUTH-2] actions at info; reads (a CLI waiting on a command asks often) at debug.
     const entry = { admin: admin.identity.sub, method, path };
@@ -105,13 +119,17 @@ export class AdminPlane {
     for (const route of this.routes) {
       const match = route.path.exec(path);
       if (!match) continue;
-      const handler = route.methods[method];
+      // HEAD is GET without the body, which Node leaves out by itself.
+      const handler = route.methods[method === 'HEAD' ? 'GET' : method];
       if (!handler) return this.refuse(req, res, 405, `${method} is not allowed here`, { allow: Object.keys(route.methods).join(', ') });
-      Promise.resolve(handler(req, res, url, match)).catch((err: unknown) => {
-        this.log.error({ err }, 'admin request failed');
-        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
-        else res.destroy();
-      });
+      // Whatever a handler throws, sync or async, costs this one request, never the process.
+      Promise.resolve()
+        .then(() => handler(req, res, url, match))
+        .catch((err: unknown) => {
+          this.log.error({ err }, 'admin request failed');
+          if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+          else res.destroy();
+        });
       return;
     }
     this.refuse(req, res, 404, `no admin endpoint ${path}`);
@@ -127,9 +145,11 @@ export class AdminPlane {
       uuid = record.uuid;
       this.metrics.seen(record);
     } catch (err) {
-      const reason = (err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : 'error');
+      // Only a storage failure is the 503 of ADM-CMD-2; anything else is a bug (500).
+      const code = (err as NodeJS.ErrnoException).code;
+      if (typeof code !== 'string') throw err;
       this.log.error({ err }, 'could not queue an admin command');
-      return sendJson(res, 503, { error: `could not queue the command: ${reason}` });
+      return sendJson(res, 503, { error: `could not queue the command: ${code}` });
     }
     this.log.info({ uuid, command: intake.command.command, version: intake.command.version }, 'admin command queued');
     sendJson(res, 200, { uuid });
@@ -163,7 +183,14 @@ export class AdminPlane {
   /** [ADM-READ-4] the page needs no token: the admin pastes one into it. */
   private dashboard(req: IncomingMessage, res: ServerResponse): void {
     if (req.method !== 'GET' && req.method !== 'HEAD') return this.refuse(req, res, 405, `${req.method ?? ''} is not allowed here`, { allow: 'GET' });
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(DASHBOARD_HTML), 'cache-control': 'no-store' });
+    res.writeHead(200, {
+      'content-type': 'text/html; charset=utf-8',
+      'content-length': Buffer.byteLength(DASHBOARD_HTML),
+      'cache-control': 'no-store',
+      // An admin pastes a token into it: no other site may frame it.
+      'content-security-policy': "frame-ancestors 'none'",
+      'x-frame-options': 'DENY',
+    });
     res.end(req.method === 'HEAD' ? undefined : DASHBOARD_HTML);
   }
 

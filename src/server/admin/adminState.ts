@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RevocationTarget, RevokedSet } from '../../core/admin/revocations.js';
 import type { Hub } from '../../core/hub.js';
@@ -9,11 +9,24 @@ import { canonicalJson } from '../../core/registry/canonicalJson.js';
 import { STATIC_SUB } from '../../core/registry/staticOwner.js';
 import { fail, ok, type Result } from '../../protocol/errors.js';
 import type { Brewer } from '../../protocol/pubkeeper/packets.js';
-import { writeDurably } from '../edge/durableFiles.js';
+import { prepareDir, writeDurably } from '../edge/durableFiles.js';
 
 interface StaticBrewer {
   topic: string;
   brewer: Brewer;
+}
+
+/**
+ * A state file names the command that wrote it last: a command found still queued after a crash,
+ * but named there, was applied, and is not run again (ADM-CMD-3: fully applied or not at all).
+ */
+interface RevocationsFile extends RevokedSet {
+  lastCommand?: string;
+}
+
+interface StaticBrewersFile {
+  lastCommand?: string;
+  brewers: StaticBrewer[];
 }
 
 /**
@@ -24,6 +37,8 @@ interface StaticBrewer {
 export class AdminState {
   private readonly revocationsFile: string;
   private readonly staticBrewersFile: string;
+  /** The commands that last wrote each state file. */
+  private readonly lastCommands = new Set<string>();
 
   constructor(
     private readonly dir: string,
@@ -35,29 +50,39 @@ export class AdminState {
 
   /** Loads what a previous run kept; a file that is there but unreadable fails the start. */
   async open(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    const revoked = await readJson<RevokedSet>(this.revocationsFile, { jtis: [], subs: [] });
-    this.hub.revocations.replace({ jtis: strings(revoked.jtis), subs: strings(revoked.subs) });
-    const brewers = await readJson<StaticBrewer[]>(this.staticBrewersFile, []);
-    for (const { topic, brewer } of Array.isArray(brewers) ? brewers : []) {
-      const registered = registerStaticBrewer(this.hub, topic, brewer);
-      if (!registered.ok) throw new Error(`Cannot register the static brewer ${brewer?.uuid} on ${topic} from ${this.staticBrewersFile}: ${registered.error.message}.`);
+    await prepareDir(this.dir);
+    const revoked = await readJson(this.revocationsFile, { jtis: [], subs: [] });
+    if (!isObject(revoked) || !isStrings(revoked.jtis) || !isStrings(revoked.subs)) throw new Error(`${this.revocationsFile} does not hold {jtis, subs}.`);
+    this.hub.revocations.replace({ jtis: revoked.jtis, subs: revoked.subs });
+    this.noteLast(revoked.lastCommand);
+    const file = await readJson(this.staticBrewersFile, { brewers: [] });
+    if (!isObject(file) || !Array.isArray(file.brewers)) throw new Error(`${this.staticBrewersFile} does not hold {brewers}.`);
+    this.noteLast(file.lastCommand);
+    for (const entry of file.brewers as unknown[]) {
+      const { topic, brewer } = (isObject(entry) ? entry : {}) as Partial<StaticBrewer>;
+      const registered = typeof topic === 'string' && isObject(brewer) ? registerStaticBrewer(this.hub, topic, brewer as Brewer) : undefined;
+      if (!registered?.ok) throw new Error(`${this.staticBrewersFile} holds a static brewer that cannot be registered: ${registered?.error.message ?? JSON.stringify(entry)}.`);
     }
   }
 
+  /** Did this command write the state last (so it was applied, though its outcome was not recorded)? */
+  applied(uuid: string): boolean {
+    return this.lastCommands.has(uuid);
+  }
+
   /** [ADM-REVOKE-1] */
-  async revoke(target: RevocationTarget): Promise<{ closed: number }> {
+  async revoke(target: RevocationTarget, uuid: string): Promise<{ closed: number }> {
     const set = this.hub.revocations.with(target, true);
-    await writeDurably(this.revocationsFile, JSON.stringify(set));
+    await this.writeRevocations(set, uuid);
     this.hub.revocations.replace(set);
     return { closed: revokeToken(this.hub, target) };
   }
 
   /** [ADM-REVOKE-2] */
-  async unrevoke(target: RevocationTarget): Promise<{ lifted: boolean }> {
+  async unrevoke(target: RevocationTarget, uuid: string): Promise<{ lifted: boolean }> {
     if (!this.hub.revocations.has(target)) return { lifted: false };
     const set = this.hub.revocations.with(target, false);
-    await writeDurably(this.revocationsFile, JSON.stringify(set));
+    await this.writeRevocations(set, uuid);
     this.hub.revocations.replace(set);
     return { lifted: true };
   }
@@ -68,35 +93,48 @@ export class AdminState {
   }
 
   /** [ADM-STATIC-1] refused, before anything is written, when a client owns the uuid. */
-  async registerStatic(topic: string, brewer: Brewer): Promise<Result<Record<string, never>>> {
+  async registerStatic(topic: string, brewer: Brewer, uuid: string): Promise<Result<Record<string, never>>> {
     const owner = this.hub.registry.ownerOf(brewer.uuid);
     if (owner !== undefined && owner !== STATIC_SUB) return fail('LACK_PERMISSIONS', `brewer ${brewer.uuid} belongs to the client ${owner}`);
     const existing = this.hub.registry.get(topic, brewer.uuid);
     if (existing?.canonical === canonicalJson(brewer)) return ok({});
     const list = staticBrewers(this.hub).filter((b) => !(b.topic === topic && b.brewer.uuid === brewer.uuid));
-    await this.writeStatic([...list, { topic, brewer }]);
+    await this.writeStatic([...list, { topic, brewer }], uuid);
     const registered = registerStaticBrewer(this.hub, topic, brewer);
     return registered.ok ? ok({}) : registered;
   }
 
   /** [ADM-STATIC-2] refused, before anything is written, when there is no such static brewer. */
-  async unregisterStatic(topic: string, brewer: string | Brewer): Promise<Result<Record<string, never>>> {
+  async unregisterStatic(topic: string, brewer: string | Brewer, uuid: string): Promise<Result<Record<string, never>>> {
     const found = findStaticBrewer(this.hub, topic, brewer);
     if (!found.ok) return found;
-    const { uuid } = found.value;
-    await this.writeStatic(staticBrewers(this.hub).filter((b) => !(b.topic === topic && b.brewer.uuid === uuid)));
+    const gone = found.value.uuid;
+    await this.writeStatic(staticBrewers(this.hub).filter((b) => !(b.topic === topic && b.brewer.uuid === gone)), uuid);
     const removed = unregisterStaticBrewer(this.hub, found.value);
     return removed.ok ? ok({}) : removed;
   }
 
-  private writeStatic(list: StaticBrewer[]): Promise<void> {
-    return writeDurably(this.staticBrewersFile, JSON.stringify(list));
+  private async writeRevocations(set: RevokedSet, uuid: string): Promise<void> {
+    const file: RevocationsFile = { lastCommand: uuid, ...set };
+    await writeDurably(this.revocationsFile, JSON.stringify(file));
+    this.noteLast(uuid);
+  }
+
+  private async writeStatic(brewers: StaticBrewer[], uuid: string): Promise<void> {
+    const file: StaticBrewersFile = { lastCommand: uuid, brewers };
+    await writeDurably(this.staticBrewersFile, JSON.stringify(file));
+    this.noteLast(uuid);
+  }
+
+  private noteLast(uuid: unknown): void {
+    if (typeof uuid === 'string') this.lastCommands.add(uuid);
   }
 }
 
-const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isStrings = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === 'string');
 
-async function readJson<T>(path: string, missing: T): Promise<T> {
+async function readJson(path: string, missing: unknown): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -105,7 +143,7 @@ async function readJson<T>(path: string, missing: T): Promise<T> {
     throw new Error(`Cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}.`, { cause: err });
   }
   try {
-    return JSON.parse(text) as T;
+    return JSON.parse(text) as unknown;
   } catch (cause) {
     throw new Error(`${path} is not valid JSON.`, { cause });
   }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { validateCommand, type Command } from '../../protocol/admin/commands.js';
-import { isTemporary, removeDurably, writeDurably } from '../edge/durableFiles.js';
+import { isTemporary, prepareDir, removeDurably, writeDurably } from '../edge/durableFiles.js';
 
 export type CommandStatus = 'queued' | 'retrying' | 'done' | 'failed';
 
@@ -23,6 +23,8 @@ export interface CommandRecord {
   result?: unknown;
   error?: string;
   finished?: string;
+  /** Set when a dead letter was put back in the queue. */
+  requeued?: string;
 }
 
 /** The command of a record, as the handlers take it. */
@@ -46,6 +48,8 @@ export class CommandStore {
   private readonly byUuid = new Map<string, CommandRecord>();
   private readonly discarded = new Map<string, CommandRecord>();
   private nextSeq = 1;
+  /** Appends one at a time, so the queue's order in memory is the order of its files. */
+  private appending: Promise<unknown> = Promise.resolve();
 
   constructor(
     dir: string,
@@ -62,7 +66,7 @@ export class CommandStore {
 
   /** Creates the directories and reads back what a previous run left. */
   async open(): Promise<void> {
-    for (const dir of [this.queueDir, this.doneDir, this.discardedDir]) await mkdir(dir, { recursive: true });
+    for (const dir of [this.queueDir, this.doneDir, this.discardedDir]) await prepareDir(dir);
     for (const record of await this.readAll(this.doneDir)) this.remember(record);
     this.finished.sort((a, b) => (a.finished ?? '').localeCompare(b.finished ?? ''));
     for (const record of await this.readAll(this.discardedDir)) this.discarded.set(record.uuid, record);
@@ -78,8 +82,19 @@ export class CommandStore {
         await removeDurably(join(this.queueDir, name));
         continue;
       }
-      // Re-queued, but the crash came before its dead letter went: it is queued.
-      if (this.discarded.delete(record.uuid)) await removeDurably(join(this.discardedDir, `${record.uuid}.json`));
+      const dead = this.discarded.get(record.uuid);
+      if (dead) {
+        // Both a dead letter and a queue file: either a requeue that crashed before the dead
+        // letter went (queued after it failed), or a discard that crashed before the queue file
+        // went (failed after it was queued). The times tell which.
+        const requeuedAfter = record.requeued !== undefined && record.requeued > (dead.finished ?? '');
+        if (!requeuedAfter) {
+          await removeDurably(join(this.queueDir, name));
+          continue;
+        }
+        this.discarded.delete(record.uuid);
+        await removeDurably(join(this.discardedDir, `${record.uuid}.json`));
+      }
       record.status = 'queued';
       record.attempts = [];
       this.queue.push({ record, file: name });
@@ -137,9 +152,9 @@ export class CommandStore {
     return [...queued, ...ended].slice(0, limit);
   }
 
-  /** Every dead letter, oldest first. */
-  deadLetters(): CommandRecord[] {
-    return [...this.discarded.values()].sort((a, b) => (a.finished ?? '').localeCompare(b.finished ?? ''));
+  /** The oldest `limit` dead letters, oldest first. */
+  deadLetters(limit: number): CommandRecord[] {
+    return [...this.discarded.values()].sort((a, b) => (a.finished ?? '').localeCompare(b.finished ?? '')).slice(0, limit);
   }
 
   /** A dead letter back at the end of the queue: same uuid, attempts cleared. */
@@ -148,7 +163,7 @@ export class CommandStore {
     if (!dead) return undefined;
     const command = validateCommand({ command: dead.command, version: dead.version, payload: dead.payload });
     if (!command.ok) throw command.error;
-    const record: CommandRecord = { uuid, ...command.value, received: dead.received, status: 'queued', attempts: [] };
+    const record: CommandRecord = { uuid, ...command.value, received: dead.received, status: 'queued', attempts: [], requeued: new Date().toISOString() };
     // Queued again before the dead letter goes: a crash in between leaves both, and the next
     // start runs it (a queued command whose uuid is also a dead letter is the requeued one).
     this.discarded.delete(uuid);
@@ -168,11 +183,22 @@ export class CommandStore {
     return true;
   }
 
-  private async append(record: CommandRecord): Promise<void> {
-    const file = `${String(this.nextSeq++).padStart(12, '0')}-${record.uuid}.json`;
-    await writeDurably(join(this.queueDir, file), JSON.stringify(record));
-    this.queue.push({ record, file });
-    this.byUuid.set(record.uuid, record);
+  private append(record: CommandRecord): Promise<void> {
+    const appended = this.appending.then(async () => {
+      const file = `${String(this.nextSeq++).padStart(12, '0')}-${record.uuid}.json`;
+      const path = join(this.queueDir, file);
+      try {
+        await writeDurably(path, JSON.stringify(record));
+      } catch (err) {
+        // Refused means not queued: a file renamed in before the failure must not run later.
+        await rm(path, { force: true }).catch(() => undefined);
+        throw err;
+      }
+      this.queue.push({ record, file });
+      this.byUuid.set(record.uuid, record);
+    });
+    this.appending = appended.catch(() => undefined);
+    return appended;
   }
 
   /** Removes the record from the queue in memory; its file name, for the caller to delete. */

@@ -1,7 +1,7 @@
 import type { Logger } from '../../core/logger.js';
-import { commandOf, type CommandRecord, type CommandStore } from './commandStore.js';
-import type { Result } from '../../protocol/errors.js';
 import type { Command } from '../../protocol/admin/commands.js';
+import type { Result } from '../../protocol/errors.js';
+import { commandOf, type CommandRecord, type CommandStore } from './commandStore.js';
 
 export interface WorkerOptions {
   readonly retries: number;
@@ -15,10 +15,18 @@ export interface WorkerEvents {
   discarded(record: CommandRecord): void;
 }
 
+type Outcome = { done: true; result: unknown } | { done: false; reason: string };
+
+/** A storage failure (ENOSPC, EIO, ENOTDIR…) may go away: worth a retry. Anything else will not. */
+const isStorageError = (err: unknown): boolean => typeof (err as NodeJS.ErrnoException | null)?.code === 'string';
+
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
 /**
- * The one worker: takes the queue's head, runs it, and moves it to done or to the dead-letter
- * store, strictly in order. A thrown failure is retried after `retryBaseMs` × 4ⁿ⁻¹, holding the
- * queue; a failed Result, or the last retry, discards it. [ADM-CMD-3]
+ * The one worker: takes the queue's head, runs it, and records the outcome (done, or the
+ * dead-letter store), strictly in order. A storage failure is retried after `retryBaseMs` × 4ⁿ⁻¹,
+ * holding the queue; a failed Result, any other throw, or the last retry discards it. Once a
+ * command has run, only the writing of its outcome is retried: it is never run twice. [ADM-CMD-3]
  */
 export class CommandWorker {
   private running: Promise<void> | undefined;
@@ -27,7 +35,7 @@ export class CommandWorker {
 
   constructor(
     private readonly store: CommandStore,
-    private readonly run: (command: Command) => Promise<Result<unknown>>,
+    private readonly run: (command: Command, uuid: string) => Promise<Result<unknown>>,
     private readonly options: WorkerOptions,
     private readonly log: Logger,
     private readonly events: WorkerEvents,
@@ -51,47 +59,59 @@ export class CommandWorker {
 
   private async loop(): Promise<void> {
     for (let record = this.store.head(); record && !this.stopped; record = this.store.head()) {
-      try {
-        await this.process(record);
-      } catch (err) {
-        // Moving it to done or discarded could not be written: the command stays at the head and
-        // runs again after a pause (the commands are idempotent but for a repeated unregister).
-        this.log.error({ err, uuid: record.uuid }, 'could not record an admin command outcome, will try again');
-        await this.sleep(this.options.retryBaseMs);
-      }
+      const started = performance.now();
+      const log = this.log.child({ command: record.command, version: record.version, uuid: record.uuid });
+      const outcome = await this.attempt(record, log);
+      if (outcome === undefined) return; // stopped while waiting to retry: it stays queued
+      const recorded = await this.record(record, outcome, log);
+      if (!recorded) return;
+      if (outcome.done) this.events.processed(record, (performance.now() - started) / 1000);
+      else this.events.discarded(record);
     }
   }
 
-  private async process(record: CommandRecord): Promise<void> {
-    const started = performance.now();
-    const log = this.log.child({ command: record.command, version: record.version, uuid: record.uuid });
+  /** Runs the command, retrying storage failures; undefined when stopped meanwhile. */
+  private async attempt(record: CommandRecord, log: Logger): Promise<Outcome | undefined> {
     for (let attempt = 0; ; attempt++) {
-      let outcome: Result<unknown>;
       try {
-        outcome = await this.run(commandOf(record));
+        const outcome = await this.run(commandOf(record), record.uuid);
+        if (!outcome.ok) return { done: false, reason: outcome.error.message };
+        log.info({ result: outcome.value }, 'admin command done');
+        return { done: true, result: outcome.value };
       } catch (err) {
-        const error = err instanceof Error ? err.message : String(err);
+        const error = messageOf(err);
         record.attempts.push({ at: new Date().toISOString(), error });
-        if (attempt >= this.options.retries) return this.discard(record, `failed ${attempt + 1} times: ${error}`, log);
+        if (!isStorageError(err)) {
+          log.error({ err }, 'admin command failed unexpectedly');
+          return { done: false, reason: `internal error: ${error}` };
+        }
+        if (attempt >= this.options.retries) return { done: false, reason: `failed after ${attempt + 1} attempts: ${error}` };
         record.status = 'retrying';
         this.events.retried(record);
         log.warn({ attempt: attempt + 1, error }, 'admin command failed, retrying');
         await this.sleep(this.options.retryBaseMs * 4 ** attempt);
-        if (this.stopped) return;
-        continue;
+        if (this.stopped) return undefined;
       }
-      if (!outcome.ok) return this.discard(record, outcome.error.message, log);
-      log.info({ result: outcome.value }, 'admin command done');
-      await this.store.finish(record, outcome.value);
-      this.events.processed(record, (performance.now() - started) / 1000);
-      return;
     }
   }
 
-  private async discard(record: CommandRecord, reason: string, log: Logger): Promise<void> {
-    log.warn({ reason }, 'admin command failed, into the dead-letter store');
-    await this.store.discard(record, reason);
-    this.events.discarded(record);
+  /**
+   * Writes the outcome, trying again until it is written: the command is not run again meanwhile.
+   * False when stopped first (a restart then finds the state saying whether it was applied).
+   */
+  private async record(record: CommandRecord, outcome: Outcome, log: Logger): Promise<boolean> {
+    if (!outcome.done) log.warn({ reason: outcome.reason }, 'admin command failed, into the dead-letter store');
+    for (;;) {
+      try {
+        if (outcome.done) await this.store.finish(record, outcome.result);
+        else await this.store.discard(record, outcome.reason);
+        return true;
+      } catch (err) {
+        log.error({ err }, 'could not record an admin command outcome, will try again');
+        await this.sleep(this.options.retryBaseMs);
+        if (this.stopped) return false;
+      }
+    }
   }
 
   private sleep(ms: number): Promise<void> {

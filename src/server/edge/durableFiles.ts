@@ -1,4 +1,4 @@
-import { open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 let counter = 0;
@@ -45,3 +45,13 @@ export async function removeDurably(path: string): Promise<void> {
 
 /** True for the temporary files `writeDurably` leaves behind only when it crashed. */
 export const isTemporary = (name: string): boolean => name.startsWith('.tmp-');
+
+/**
+ * Makes `dir` (and its parents) exist durably, and deletes the temporary files an earlier crash
+ * left in it: they never held anything acknowledged.
+ */
+export async function prepareDir(dir: string): Promise<void> {
+  const created = await mkdir(dir, { recursive: true });
+  if (created !== undefined) await syncDir(dirname(dir));
+  for (const name of await readdir(dir)) if (isTemporary(name)) await rm(join(dir, name), { force: true });
+}

@@ -34,7 +34,7 @@ describe('admin: processing and the dead-letter store', () => {
     expect(failed.status).toBe('failed');
     expect(failed.attempts).toHaveLength(3);
     for (const attempt of failed.attempts as { at: string; error: string }[]) expect(attempt.error).toMatch(/ENOTDIR/);
-    expect(failed.error).toMatch(/^failed 3 times: .*ENOTDIR/);
+    expect(failed.error).toMatch(/^failed after 3 attempts: .*ENOTDIR/);
     // In order: the next command waited for it, and the victim was never closed.
     expect((await outcome(t, later)).status).toBe('done');
     await victim.subscribe('x.*');
