@@ -9,6 +9,7 @@ import { KnownBrewers, type BrewerChange } from './reconcile.js';
 import { RecordedRequests, type Waiter } from './recordedRequests.js';
 import { ReconnectLoop, type Attempt, type LoopHost } from './reconnectLoop.js';
 import { SessionReplay } from './sessionReplay.js';
+import { DEFAULT_RECONCILE_SETTLE_MS, SettleWindow, checkSettleMs } from './settleWindow.js';
 import { DEFAULT_REFRESH, type RefreshOptions, type TokenProvider } from './tokenRefresh.js';
 import { pubkeeperTransport, type DiscoveryTransport, type SessionHandlers, type TransportSession } from './transports.js';
 
@@ -30,10 +31,23 @@ export interface DiscoveryClientOptions {
   random?: RandomSource;
   /** Clock for session uptime and token refresh. Default Date.now. */
   now?: () => number;
+  /**
+   * After a reconnect, how long (ms) a brewer the new session's snapshot lacks may take to come
+   * back before it is reported `brewerRemoved`. After a server restart the other clients replay
+   * their registrations over the next moments; a brewer they bring back within the window (seen
+   * as a live notification) is not reported at all, while new and changed brewers are reported at
+   * once. `connected` follows the window, so at `connected` the view is reconciled. 0 reports
+   * removals as soon as the snapshot is complete. Default 1500.
+   */
+  reconcileSettleMs?: number;
 }
 
 export interface DiscoveryClientEvents {
-  /** A session is authenticated and every registration and subscription has been replayed on it. */
+  /**
+   * A session is authenticated, every registration and subscription has been replayed on it and
+   * the view reconciled: after a reconnect that left brewers missing, once `reconcileSettleMs`
+   * has passed (or every missing brewer came back).
+   */
   connected: [{ url: string }];
   /** A session that had reported `connected` ended. */
   disconnected: [{ code: number; reason: string }];
@@ -41,7 +55,12 @@ export interface DiscoveryClientEvents {
   reconnecting: [{ attempt: number; delayMs: number; url: string }];
   brewerAdded: [BrewerEventArgs];
   brewerRemoved: [BrewerEventArgs];
-  /** Emitted only while someone listens: a failed reconnect must not throw from an emitter. */
+  /**
+   * A failed attempt, a refused request, an ERROR no request claimed (`operation` 'server'), or a
+   * message the session dropped (`operation` 'inbound', an InvalidMessageError as `cause`: malformed,
+   * or over PCP discovery sent by a peer instead of the broker). Emitted only while someone
+   * listens: a failed reconnect must not throw from an emitter.
+   */
   error: [DiscoveryClientError];
 }
 
@@ -60,6 +79,7 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
   private readonly connectWaiters: Waiter[] = [];
   private readonly loop: ReconnectLoop;
   private readonly replay: SessionReplay;
+  private readonly settle: SettleWindow;
   private live = false;
   private closing: Promise<void> | undefined;
   /** Requests on the current session, one after another, after its replay. Never rejects. */
@@ -76,6 +96,9 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
     checkBackoffOptions(backoff);
     const schedule = new ReconnectSchedule(backoff, options.random ?? Math.random);
     const refresh = { ...DEFAULT_REFRESH, ...options.refresh };
+    const settleMs = options.reconcileSettleMs ?? DEFAULT_RECONCILE_SETTLE_MS;
+    checkSettleMs(settleMs);
+    this.settle = new SettleWindow(settleMs);
     const host: LoopHost = {
       closing: () => this.closing !== undefined,
       handlersFor: (attempt) => this.handlersFor(attempt),
@@ -156,6 +179,7 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
   unsubscribe(pattern: string): Promise<void> {
     if (!this.requests.unsubscribe(pattern)) return Promise.resolve();
     this.report(this.known.forget(pattern));
+    this.settledEarly();
     if (this.closing) return Promise.resolve();
     return this.enqueue(async (_attempt, session) => {
       // Refused or lost, it leaves nothing to undo: notifications for the pattern are ignored now.
@@ -171,6 +195,7 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
 
   private async shutdown(): Promise<void> {
     this.loop.stop();
+    this.settle.close();
     const error = closedError();
     for (const waiter of this.connectWaiters.splice(0)) waiter.reject(error);
     this.requests.rejectAll(error);
@@ -187,17 +212,23 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
     this.requests.clear();
   }
 
-  /** Replays everything on a new session, then reports `connected`. */
+  /** Replays everything on a new session, waits out the settle window if brewers are missing, then reports `connected`. */
   private async runSession(attempt: Attempt, session: TransportSession): Promise<void> {
     this.chain = this.replay.all(attempt, session);
     await this.chain;
     if (!this.loop.alive(attempt) || session.closed) return;
+    // Brewers the snapshots lacked may only be late: their owners replay them to a restarted
+    // server over the next moments. Requests go on meanwhile (the chain does not wait).
+    if (this.known.hasPendingRemovals()) await this.settle.wait();
+    if (!this.loop.alive(attempt) || session.closed) return;
+    this.report(this.known.settleRemovals());
     this.live = true;
     for (const waiter of this.connectWaiters.splice(0)) waiter.resolve();
     this.emit('connected', { url: attempt.url });
   }
 
   private sessionEnded(code: number, reason: string): void {
+    this.settle.close();
     this.known.abortSnapshots();
     const wasLive = this.live;
     this.live = false;
@@ -218,15 +249,27 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
   private handlersFor(attempt: Attempt): Omit<SessionHandlers, 'close'> {
     return {
       notify: (event) => {
-        if (this.loop.alive(attempt)) this.report(this.known.notify(event));
+        if (!this.loop.alive(attempt)) return;
+        this.report(this.known.notify(event));
+        this.settledEarly();
       },
       removed: (event) => {
-        if (this.loop.alive(attempt)) this.report(this.known.removed(event));
+        if (!this.loop.alive(attempt)) return;
+        this.report(this.known.removed(event));
+        this.settledEarly();
       },
       error: (error) => {
         if (this.loop.alive(attempt)) this.reportError(new DiscoveryClientError(error.message, 'server', { cause: error }));
       },
+      invalid: (error) => {
+        if (this.loop.alive(attempt)) this.reportError(new DiscoveryClientError(`dropped a message: ${error.message}`, 'inbound', { cause: error }));
+      },
     };
+  }
+
+  /** Every brewer the settle window waited for came back (or was removed by the server): no need to wait on. */
+  private settledEarly(): void {
+    if (this.settle.open && !this.known.hasPendingRemovals()) this.settle.close();
   }
 
   private report(changes: readonly BrewerChange[]): void {

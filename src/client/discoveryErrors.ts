@@ -1,7 +1,11 @@
 // The DiscoveryClient's one error type, and the few messages its parts build with it.
 import { ERROR_CODES, type ErrorCode } from '../protocol/errors.js';
 
-export type DiscoveryOperation = 'connect' | 'token' | 'refresh' | 'registerBrewer' | 'unregisterBrewer' | 'subscribe' | 'server' | 'close';
+/**
+ * What failed. `server`: an ERROR no request claimed; `inbound`: a message the session dropped
+ * (malformed, or discovery from a peer rather than the broker), its InvalidMessageError the cause.
+ */
+export type DiscoveryOperation = 'connect' | 'token' | 'refresh' | 'registerBrewer' | 'unregisterBrewer' | 'subscribe' | 'server' | 'inbound' | 'close';
 
 /** What an operation's failure is when its cause names no code of ours (a socket error, say). */
 const FALLBACK: Readonly<Record<DiscoveryOperation, ErrorCode>> = {
@@ -12,6 +16,7 @@ const FALLBACK: Readonly<Record<DiscoveryOperation, ErrorCode>> = {
   unregisterBrewer: 'INTERNAL',
   subscribe: 'INTERNAL',
   server: 'INTERNAL',
+  inbound: 'DECODE_FAILED',
   close: 'CONNECTION_CLOSED',
 };
 
@@ -21,7 +26,7 @@ export function codeOf(error: unknown): ErrorCode | undefined {
   return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code) ? (code as ErrorCode) : undefined;
 }
 
-/** A failed attempt, a refused request or refresh, or an ERROR no request claimed. */
+/** A failed attempt, a refused request or refresh, an ERROR no request claimed, or a message dropped. */
 export class DiscoveryClientError extends Error {
   override readonly name = 'DiscoveryClientError';
   /** The server's code for a refusal, else what went wrong on this side. */

@@ -2,11 +2,21 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import { codeOfWireText, type ErrorCode } from '../protocol/errors.js';
-import { BROKER_URI, MessageType, type OutgoingMessage } from '../protocol/pcp/message.js';
+import { BROKER_URI, MessageType } from '../protocol/pcp/message.js';
 import type { Brewer } from '../protocol/pubkeeper/packets.js';
+import {
+  InvalidMessageError,
+  binaryFrame,
+  checkBrewerEvent,
+  checkInventoryUpdate,
+  decodePcpMessage,
+  inventoryUris,
+  type BrewerEventArgs,
+  type InventoryChange,
+  type PcpV2Message,
+} from './inbound.js';
 
-/** A PCP v2 message as it travels on the wire (v1's `expires` never appears on v2). */
-export type PcpV2Message = Omit<OutgoingMessage, 'expires'>;
+export { InvalidMessageError, type InvalidMessageCode, type InventoryChange, type PcpV2Message } from './inbound.js';
 
 export interface PcpClientOptions {
   token: string;
@@ -56,15 +66,35 @@ export class PcpConnectError extends Error {
 }
 
 export interface PcpClientEvents {
-  /** Every message, in order. */
+  /**
+   * Every message whose envelope is sound, in order, whoever sent it and before its data is
+   * checked: apps use PCP for their own messages. Trust `sender`, which the broker sets.
+   */
   message: [PcpV2Message];
-  notify: [{ topic: string; brewer: Brewer }];
-  removed: [{ topic: string; brewer: Brewer }];
-  inventoryUpdate: [{ client: string; change: 1 | -1 }[]];
+  /** A `pubkeeper/brewer_notify` from the broker (never one a peer sent), its data checked. */
+  notify: [BrewerEventArgs];
+  /** A `pubkeeper/brewer_removed` from the broker, its data checked. */
+  removed: [BrewerEventArgs];
+  /** An `inventory_update` from the broker, its data checked. */
+  inventoryUpdate: [InventoryChange[]];
+  /**
+   * A message dropped instead of acted on: a frame that is not a PCP v2 message (no 'message'
+   * event then), discovery or inventory data of the wrong shape, discovery or inventory from a
+   * peer, or a reply to a pending request from someone other than its target. Never thrown.
+   */
+  invalid: [InvalidMessageError];
   close: [number, string];
 }
 
+/** Message types only the broker sends: from anyone else they are reported, never acted on. */
+const BROKER_ONLY: ReadonlySet<string> = new Set([MessageType.PK_BREWER_NOTIFY, MessageType.PK_BREWER_REMOVED, MessageType.INVENTORY_UPDATE]);
+
+/** The broker's answers about routing a request to a peer: they reply in the peer's stead. */
+const ROUTING_ANSWERS: ReadonlySet<string> = new Set([MessageType.ERROR, MessageType.UNAUTHORIZED]);
+
 interface Pending {
+  /** Who may answer: the request's target (the broker for broker requests). */
+  from: string;
   resolve: (reply: PcpV2Message) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
@@ -85,7 +115,8 @@ export class PcpClient extends EventEmitter<PcpClientEvents> {
   ) {
     super();
     socket.on('message', (data, isBinary) => {
-      if (!isBinary) this.onText(data.toString());
+      if (isBinary) this.emit('invalid', binaryFrame('PCP v2', data));
+      else this.onText(data.toString());
     });
     socket.on('close', (code, reason) => {
       this.closedWith = { code, reason: reason.toString() };
@@ -130,7 +161,11 @@ export class PcpClient extends EventEmitter<PcpClientEvents> {
     return id;
   }
 
-  /** Sends and resolves with the first message whose `in_reply_to` is this one's id. */
+  /**
+   * Sends and resolves with the first message whose `in_reply_to` is this one's id and whose sender
+   * is `target` (the broker when `target` is undefined), or the broker's error_message or
+   * unauthorized about routing it. A reply claimed by anyone else is reported 'invalid', and ignored.
+   */
   request(target: string | undefined, messageType: string, data?: unknown, timeoutMs = this.timeoutMs): Promise<PcpV2Message> {
     const id = randomUUID();
     const reply = new Promise<PcpV2Message>((resolve, reject) => {
@@ -138,7 +173,7 @@ export class PcpClient extends EventEmitter<PcpClientEvents> {
         this.pending.delete(id);
         reject(new PcpRequestError(`no reply to ${messageType} within ${timeoutMs} ms`, 'timeout'));
       }, timeoutMs);
-      this.pending.set(id, { resolve, reject, timer });
+      this.pending.set(id, { from: target ?? BROKER_URI, resolve, reject, timer });
     });
     this.write({ id, message_type: messageType, ...(target ? { target } : {}), ...(data !== undefined ? { data } : {}) });
     return reply;
@@ -162,7 +197,9 @@ export class PcpClient extends EventEmitter<PcpClientEvents> {
   /** Connected clients matching the patterns; with `subscribe`, 'inventoryUpdate' events follow. */
   async inventory(query: string[], options: { subscribe?: boolean } = {}): Promise<string[]> {
     const reply = await this.broker(MessageType.INVENTORY_REQUEST, { query, ...(options.subscribe ? { subscribe: true } : {}) });
-    return (reply.data as { uris: string[] }).uris;
+    const uris = inventoryUris(reply.data);
+    if (!uris) throw new PcpRequestError(`${reply.message_type} without a list of uris`, reply.message_type, 'INVALID_PAYLOAD');
+    return uris;
   }
 
   async authenticate(token: string): Promise<void> {
@@ -204,33 +241,40 @@ export class PcpClient extends EventEmitter<PcpClientEvents> {
   }
 
   private onText(text: string): void {
-    let message: PcpV2Message;
-    try {
-      message = JSON.parse(text) as PcpV2Message;
-    } catch {
+    const message = decodePcpMessage(text);
+    if (message instanceof InvalidMessageError) return void this.emit('invalid', message);
+    this.emit('message', message);
+    if (message.in_reply_to !== undefined && this.settleReply(message, message.in_reply_to)) return;
+    if (!BROKER_ONLY.has(message.message_type)) return;
+    if (message.sender !== BROKER_URI) {
+      const from = message.sender ?? '(no sender)';
+      return void this.emit('invalid', new InvalidMessageError('SENDER_MISMATCH', `${message.message_type} from ${from} ignored: only ${BROKER_URI} sends it`, message));
+    }
+    if (message.message_type === MessageType.INVENTORY_UPDATE) {
+      const changes = checkInventoryUpdate(message.data, message);
+      if (changes instanceof InvalidMessageError) this.emit('invalid', changes);
+      else this.emit('inventoryUpdate', changes);
       return;
     }
-    this.emit('message', message);
-    if (message.in_reply_to !== undefined) {
-      const pending = this.pending.get(message.in_reply_to);
-      if (pending) {
-        this.pending.delete(message.in_reply_to);
-        clearTimeout(pending.timer);
-        pending.resolve(message);
-        return;
-      }
+    const event = checkBrewerEvent(message.data, message);
+    if (event instanceof InvalidMessageError) this.emit('invalid', event);
+    else this.emit(message.message_type === MessageType.PK_BREWER_NOTIFY ? 'notify' : 'removed', event);
+  }
+
+  /** Settles the pending request `inReplyTo` names, if any: true when the message was its reply (or a forged one). */
+  private settleReply(message: PcpV2Message, inReplyTo: string): boolean {
+    const pending = this.pending.get(inReplyTo);
+    if (!pending) return false;
+    const { sender } = message;
+    if (sender !== pending.from && !(sender === BROKER_URI && ROUTING_ANSWERS.has(message.message_type))) {
+      const reason = `reply to ${inReplyTo} from ${sender ?? '(no sender)'} ignored: the request went to ${pending.from}`;
+      this.emit('invalid', new InvalidMessageError('SENDER_MISMATCH', reason, message));
+      return true;
     }
-    switch (message.message_type) {
-      case MessageType.PK_BREWER_NOTIFY:
-        this.emit('notify', message.data as { topic: string; brewer: Brewer });
-        return;
-      case MessageType.PK_BREWER_REMOVED:
-        this.emit('removed', message.data as { topic: string; brewer: Brewer });
-        return;
-      case MessageType.INVENTORY_UPDATE:
-        this.emit('inventoryUpdate', (message.data as { changes: { client: string; change: 1 | -1 }[] }).changes);
-        return;
-    }
+    this.pending.delete(inReplyTo);
+    clearTimeout(pending.timer);
+    pending.resolve(message);
+    return true;
   }
 }
 

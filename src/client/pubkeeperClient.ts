@@ -3,6 +3,9 @@ import WebSocket from 'ws';
 import { codeOfWireText, type ErrorCode } from '../protocol/errors.js';
 import { JSON_SUBPROTOCOL, Packet } from '../protocol/pubkeeper/packets.js';
 import type { Brewer } from '../protocol/pubkeeper/packets.js';
+import { InvalidMessageError, binaryFrame, checkServerFrame, decodeServerEnvelope, type BrewerEventArgs } from './inbound.js';
+
+export { InvalidMessageError, type BrewerEventArgs, type InvalidMessageCode } from './inbound.js';
 
 /** An ERROR the server answered to one of this client's requests, or the session's end first. */
 export class PubkeeperRequestError extends Error {
@@ -18,18 +21,20 @@ export class PubkeeperRequestError extends Error {
   }
 }
 
-export interface BrewerEventArgs {
-  topic: string;
-  brewer: Brewer;
-}
-
 export interface ClientEvents {
+  /** A BREWER_NOTIFY, its payload checked. */
   notify: [BrewerEventArgs];
+  /** A BREWER_REMOVED, its payload checked. */
   removed: [BrewerEventArgs];
   /** An ERROR no pending request claimed. */
   serverError: [string];
-  /** Every decoded frame, in order: `[packet, payload]`. */
+  /** Every `[packet, payload]` frame (integer packet, object payload), in order, before its payload is checked. */
   frame: [[number, Record<string, unknown>]];
+  /**
+   * A frame dropped instead of acted on: binary, not JSON, not `[packet, object]` (no 'frame'
+   * event then), a packet the server never sends, or a payload of the wrong shape. Never thrown.
+   */
+  invalid: [InvalidMessageError];
   close: [number, string];
 }
 
@@ -59,7 +64,8 @@ export class PubkeeperClient extends EventEmitter<ClientEvents> {
   private constructor(readonly socket: WebSocket) {
     super();
     socket.on('message', (data, isBinary) => {
-      if (!isBinary) this.onFrame(data.toString());
+      if (isBinary) this.emit('invalid', binaryFrame('the /ws JSON dialect', data));
+      else this.onFrame(data.toString());
     });
     socket.on('close', (code, reason) => {
       this.closedInfo = { code, reason: reason.toString() };
@@ -159,33 +165,28 @@ export class PubkeeperClient extends EventEmitter<ClientEvents> {
   }
 
   private onFrame(text: string): void {
-    let frame: unknown;
-    try {
-      frame = JSON.parse(text);
-    } catch {
-      return;
-    }
-    if (!Array.isArray(frame) || frame.length !== 2) return;
-    const [packet, payload] = frame as [number, Record<string, unknown>];
-    this.emit('frame', [packet, payload]);
-    switch (packet) {
+    const envelope = decodeServerEnvelope(text);
+    if (envelope instanceof InvalidMessageError) return void this.emit('invalid', envelope);
+    this.emit('frame', envelope);
+    const frame = checkServerFrame(envelope);
+    if (frame instanceof InvalidMessageError) return void this.emit('invalid', frame);
+    switch (frame.packet) {
       case Packet.AUTHENTICATED: {
         const head = this.pending.shift();
-        head?.settle(head.errors, payload.authenticated === true);
+        head?.settle(head.errors, frame.authenticated);
         return;
       }
       case Packet.ERROR: {
-        const message = String(payload.message);
         const head = this.pending[0];
-        if (head) head.errors.push(message);
-        else this.emit('serverError', message);
+        if (head) head.errors.push(frame.message);
+        else this.emit('serverError', frame.message);
         return;
       }
       case Packet.BREWER_NOTIFY:
-        this.emit('notify', payload as unknown as BrewerEventArgs);
+        this.emit('notify', frame.event);
         return;
       case Packet.BREWER_REMOVED:
-        this.emit('removed', payload as unknown as BrewerEventArgs);
+        this.emit('removed', frame.event);
         return;
     }
   }

@@ -45,6 +45,8 @@ interface PatternState {
   readonly known: Set<string>;
   /** While the subscription's snapshot is being (re)collected: what the new session told us. */
   snapshot: Map<string, BrewerEventArgs> | undefined;
+  /** Known brewers the last snapshot lacked: still in `known` until `settleRemovals()`, unless notified meanwhile. */
+  readonly pending: Set<string>;
 }
 
 /**
@@ -55,8 +57,11 @@ interface PatternState {
  *   object changes; an identical re-notification is not reported;
  * - it is reported removed when it leaves the last set that held it.
  * After a reconnect each pattern collects its snapshot beside its old set; when the subscribe is
- * acknowledged the two are compared (`endSnapshot`), so brewers that vanished while we were away
- * come out as removed and unchanged ones not at all.
+ * acknowledged the two are compared (`endSnapshot`): new and changed brewers come out as added at
+ * once, unchanged ones not at all, and those the snapshot lacks become pending removals. Their
+ * owners may simply not have replayed their registrations to a restarted server yet: a live
+ * notification cancels a pending removal, and `settleRemovals()` (after the settle window) reports
+ * the ones still missing.
  */
 export class KnownBrewers {
   private readonly patterns = new Map<string, PatternState>();
@@ -65,22 +70,26 @@ export class KnownBrewers {
   /** Starts collecting `pattern`'s snapshot; a new pattern starts from an empty set. Call before subscribing. */
   beginSnapshot(pattern: string): void {
     const state = this.patterns.get(pattern);
-    if (state) state.snapshot = new Map();
-    else this.patterns.set(pattern, { pattern: compilePattern(pattern, pattern.split('.')), known: new Set(), snapshot: new Map() });
+    if (state) {
+      state.snapshot = new Map();
+      state.pending.clear(); // this snapshot decides again
+    } else {
+      const compiled = compilePattern(pattern, pattern.split('.'));
+      this.patterns.set(pattern, { pattern: compiled, known: new Set(), snapshot: new Map(), pending: new Set() });
+    }
   }
 
-  /** The subscribe was acknowledged, so its whole snapshot has arrived: reconcile it with the old set. */
+  /**
+   * The subscribe was acknowledged, so its whole snapshot has arrived: reconcile it with the old
+   * set. Returns the additions; brewers the snapshot lacks become pending removals.
+   */
   endSnapshot(pattern: string): BrewerChange[] {
     const state = this.patterns.get(pattern);
     const snapshot = state?.snapshot;
     if (!state || !snapshot) return [];
     state.snapshot = undefined;
+    for (const key of state.known) if (!snapshot.has(key)) state.pending.add(key);
     const changes: BrewerChange[] = [];
-    for (const key of [...state.known]) {
-      if (snapshot.has(key)) continue;
-      state.known.delete(key);
-      changes.push(...this.dropIfUncovered(key));
-    }
     for (const [key, event] of snapshot) {
       state.known.add(key);
       changes.push(...this.report(key, event));
@@ -88,9 +97,34 @@ export class KnownBrewers {
     return changes;
   }
 
-  /** The session ended mid-snapshot: keep what we knew, the next session collects again. */
+  /** True while some brewer a snapshot lacked has neither come back nor been reported removed. */
+  hasPendingRemovals(): boolean {
+    for (const state of this.patterns.values()) if (state.pending.size > 0) return true;
+    return false;
+  }
+
+  /** The settle window is over: the brewers still missing leave their sets, and the view if no other set holds them. */
+  settleRemovals(): BrewerChange[] {
+    const changes: BrewerChange[] = [];
+    for (const state of this.patterns.values()) {
+      for (const key of state.pending) state.known.delete(key);
+    }
+    for (const state of this.patterns.values()) {
+      for (const key of state.pending) changes.push(...this.dropIfUncovered(key));
+      state.pending.clear();
+    }
+    return changes;
+  }
+
+  /**
+   * The session ended mid-snapshot or within the settle window: keep what we knew, the next
+   * session collects again and decides what is missing.
+   */
   abortSnapshots(): void {
-    for (const state of this.patterns.values()) state.snapshot = undefined;
+    for (const state of this.patterns.values()) {
+      state.snapshot = undefined;
+      state.pending.clear();
+    }
   }
 
   /** A BREWER_NOTIFY, from a snapshot or live. */
@@ -104,6 +138,7 @@ export class KnownBrewers {
         state.snapshot.set(key, event);
       } else {
         state.known.add(key);
+        state.pending.delete(key); // back before the settle window closed
         live = true;
       }
     }
@@ -117,6 +152,7 @@ export class KnownBrewers {
     for (const state of this.patterns.values()) {
       state.known.delete(key);
       state.snapshot?.delete(key);
+      state.pending.delete(key);
     }
     if (!this.reported.delete(key)) return [];
     return [{ kind: 'removed', topic: event.topic, brewer: event.brewer }];

@@ -1,6 +1,7 @@
 import type WebSocket from 'ws';
 import { PubkeeperError, type ErrorCode } from '../protocol/errors.js';
 import type { Brewer } from '../protocol/pubkeeper/packets.js';
+import type { InvalidMessageError } from './inbound.js';
 import { PcpClient, PcpConnectError, PcpRequestError } from './pcpClient.js';
 import { PubkeeperClient, PubkeeperRequestError, type BrewerEventArgs } from './pubkeeperClient.js';
 
@@ -11,6 +12,8 @@ export interface SessionHandlers {
   close(code: number, reason: string): void;
   /** An error no request claimed (an ERROR out of the blue on /ws). */
   error(error: Error): void;
+  /** A message the session dropped: malformed, or (PCP) discovery sent by a peer rather than the broker. */
+  invalid(error: InvalidMessageError): void;
 }
 
 /**
@@ -81,6 +84,7 @@ export function pubkeeperTransport(options: TransportOptions = {}): DiscoveryTra
       client.on('notify', (event) => handlers.notify(event));
       client.on('removed', (event) => handlers.removed(event));
       client.on('serverError', (message) => handlers.error(new PubkeeperRequestError([message])));
+      client.on('invalid', (error) => handlers.invalid(error));
       client.on('close', (code, reason) => handlers.close(code, reason));
       keepAlive(client.socket, pingIntervalMs);
       const call = <T>(request: Promise<T>): Promise<T> => bounded(request, requestTimeoutMs, client.socket);
@@ -115,6 +119,7 @@ export function pcpTransport(options: PcpTransportOptions = {}): DiscoveryTransp
       }
       client.on('notify', (event) => handlers.notify(event));
       client.on('removed', (event) => handlers.removed(event));
+      client.on('invalid', (error) => handlers.invalid(error));
       client.on('close', (code, reason) => handlers.close(code, reason));
       keepAlive(client.socket, pingIntervalMs);
       // PcpClient bounds each request itself; a reply that never came means the session is not

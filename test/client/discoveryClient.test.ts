@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DiscoveryClient, type DiscoveryClientOptions } from '../../src/client/discoveryClient.js';
+import { DiscoveryClient, type DiscoveryClientError, type DiscoveryClientOptions } from '../../src/client/discoveryClient.js';
+import { InvalidMessageError } from '../../src/client/inbound.js';
 import type { BrewerEventArgs } from '../../src/client/pubkeeperClient.js';
 import { TokenRefusedError, type DiscoveryTransport, type SessionHandlers, type TransportSession } from '../../src/client/transports.js';
 import type { TokenRequest } from '../../src/client/tokenRefresh.js';
@@ -37,6 +38,14 @@ class FakeSession implements TransportSession {
   async close(code: number): Promise<void> {
     this.calls.push(`close ${code}`);
     this.drop(code);
+  }
+  /** A live notification from the server. */
+  notify(event: BrewerEventArgs): void {
+    this.handlers.notify(event);
+  }
+  /** A message the SDK client dropped. */
+  invalid(error: InvalidMessageError): void {
+    this.handlers.invalid(error);
   }
   /** The server (or the network) ends the session. */
   drop(code: number, reason = ''): void {
@@ -104,6 +113,21 @@ function harness(options: Partial<DiscoveryClientOptions> = {}, tokens: (request
   client.on('brewerRemoved', ({ topic, brewer }) => log.push(`removed ${topic} ${brewer.uuid}`));
   client.on('error', (error) => log.push(`error ${error.operation}`));
   return { client, transport, tokenRequests, log };
+}
+
+/**
+ * A client that subscribed, saw `brewer` in its snapshot, then lost its session (1001) to a server
+ * whose next snapshot lacks it; the log starts empty at the drop.
+ */
+async function droppedAfterSeeing(brewer: { topic: string; brewer: { uuid: string } }, reconcileSettleMs: number): Promise<Harness> {
+  const h = harness({ reconcileSettleMs });
+  h.transport.nextSnapshot = [brewer];
+  await h.client.subscribe('s.*');
+  await h.client.connect();
+  h.transport.nextSnapshot = [];
+  h.log.length = 0;
+  h.transport.last.drop(1001);
+  return h;
 }
 
 /** Lets promise chains settle without moving the fake clock. */
@@ -260,14 +284,81 @@ describe('client: DiscoveryClient policy over a fake transport', () => {
     transport.last.drop(1001);
     await vi.advanceTimersByTimeAsync(50);
     expect(transport.last.calls).toEqual(['register s.mine m', 'subscribe s.*']);
-    expect(log).toEqual([
-      'disconnected 1001',
-      'reconnecting 1 50 ws://a/ws',
-      'removed s.gone g',
-      'added s.changed c',
-      'added s.new n',
-      'connected ws://a/ws',
-    ]);
+    // Additions at once; the missing brewer waits out the settle window (default 1500 ms), and
+    // `connected` follows it.
+    expect(log).toEqual(['disconnected 1001', 'reconnecting 1 50 ws://a/ws', 'added s.changed c', 'added s.new n']);
+    expect(client.connected).toBe(false);
+    await vi.advanceTimersByTimeAsync(1499);
+    expect(log).toHaveLength(4);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(log.slice(4)).toEqual(['removed s.gone g', 'connected ws://a/ws']);
+    expect(client.brewers().map((b) => b.brewer.uuid).sort()).toEqual(['c', 'n', 's']);
+    await client.close();
+  });
+
+  it('a brewer missing from the snapshot that is notified within the settle window is never reported removed', async () => {
+    const { client, transport, log } = harness({ reconcileSettleMs: 1000 });
+    const late = { topic: 's.late', brewer: { uuid: 'l', port: 1 } };
+    const gone = { topic: 's.gone', brewer: { uuid: 'g' } };
+    transport.nextSnapshot = [late, gone];
+    await client.subscribe('s.*');
+    await client.connect();
+    transport.nextSnapshot = []; // the restarted server knows nothing yet
+    log.length = 0;
+    transport.last.drop(1001);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(log).toEqual(['disconnected 1001', 'reconnecting 1 50 ws://a/ws']);
+    await vi.advanceTimersByTimeAsync(400);
+    transport.last.notify({ topic: 's.late', brewer: { port: 1, uuid: 'l' } }); // its owner replayed it
+    transport.last.notify({ topic: 's.fresh', brewer: { uuid: 'f' } });
+    expect(log.slice(2)).toEqual(['added s.fresh f']); // at once
+    await vi.advanceTimersByTimeAsync(600);
+    expect(log.slice(3)).toEqual(['removed s.gone g', 'connected ws://a/ws']);
+    expect(client.brewers().map((b) => b.brewer.uuid).sort()).toEqual(['f', 'l']);
+    await client.close();
+  });
+
+  it('connected comes early once every missing brewer is back; with reconcileSettleMs 0 removals come with the snapshot', async () => {
+    const a = { topic: 's.a', brewer: { uuid: 'a' } };
+    const { client, transport, log } = await droppedAfterSeeing(a, 1000);
+    await vi.advanceTimersByTimeAsync(50 + 100);
+    expect(log).toEqual(['disconnected 1001', 'reconnecting 1 50 ws://a/ws']);
+    transport.last.notify(a);
+    await settle();
+    expect(log.slice(2)).toEqual(['connected ws://a/ws']);
+    await client.close();
+
+    const zero = await droppedAfterSeeing(a, 0);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(zero.log).toEqual(['disconnected 1001', 'reconnecting 1 50 ws://a/ws', 'removed s.a a', 'connected ws://a/ws']);
+    await zero.client.close();
+    expect(() => new DiscoveryClient({ url: 'ws://a/ws', token: 't', reconcileSettleMs: -1 })).toThrow(
+      'DiscoveryClient: reconcileSettleMs must be a number of ms, 0 or more.',
+    );
+  });
+
+  it('a session lost within the settle window reports nothing; the next session decides', async () => {
+    const a = { topic: 's.a', brewer: { uuid: 'a' } };
+    const { client, transport, log } = await droppedAfterSeeing(a, 1000);
+    await vi.advanceTimersByTimeAsync(50 + 500);
+    transport.last.drop(1006); // never reported connected: no disconnected either
+    transport.nextSnapshot = [a];
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(log).toEqual(['disconnected 1001', 'reconnecting 1 50 ws://a/ws', 'reconnecting 2 100 ws://a/ws', 'connected ws://a/ws']);
+    expect(client.brewers()).toEqual([a]);
+    await client.close();
+  });
+
+  it('a message the session dropped is reported as an error with operation "inbound" and its code', async () => {
+    const { client, transport } = harness();
+    const errors: DiscoveryClientError[] = [];
+    client.on('error', (error) => errors.push(error));
+    await client.connect();
+    const dropped = new InvalidMessageError('SENDER_MISMATCH', 'pubkeeper/brewer_notify from pcp://mallory/agent ignored');
+    transport.last.invalid(dropped);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ operation: 'inbound', code: 'SENDER_MISMATCH', cause: dropped });
+    expect(errors[0]?.message).toContain('pcp://mallory/agent');
     await client.close();
   });
 

@@ -56,7 +56,7 @@ describe('client: brewer reconciliation', () => {
     expect(known.removed(ev('s.a', '1'))).toEqual([]);
   });
 
-  it('after a reconnect: vanished → removed, new → added, changed → added again, unchanged → nothing', () => {
+  it('after a reconnect: new → added, changed → added again, unchanged → nothing, vanished → removed once settled', () => {
     const known = new KnownBrewers();
     known.beginSnapshot('s.**');
     for (const e of [ev('s.gone', 'g'), ev('s.same', 's', { port: 1 }), ev('s.changed', 'c', { port: 1 })]) known.notify(e);
@@ -67,8 +67,46 @@ describe('client: brewer reconciliation', () => {
     for (const e of [ev('s.same', 's', { port: 1 }), ev('s.changed', 'c', { port: 2 }), ev('s.new', 'n')]) {
       expect(known.notify(e)).toEqual([]); // collected, not reported before the snapshot is complete
     }
-    expect(summary(known.endSnapshot('s.**'))).toEqual(['removed s.gone g', 'added s.changed c', 'added s.new n']);
+    expect(summary(known.endSnapshot('s.**'))).toEqual(['added s.changed c', 'added s.new n']);
+    expect(known.hasPendingRemovals()).toBe(true);
+    expect(known.list().map((b) => b.brewer.uuid).sort()).toEqual(['c', 'g', 'n', 's']); // g only pending
+    expect(summary(known.settleRemovals())).toEqual(['removed s.gone g']);
+    expect(known.hasPendingRemovals()).toBe(false);
+    expect(known.settleRemovals()).toEqual([]);
     expect(known.list().map((b) => b.brewer.uuid).sort()).toEqual(['c', 'n', 's']);
+  });
+
+  it('a brewer the snapshot lacked that is notified live before the window closes is never reported; a changed one is added', () => {
+    const known = new KnownBrewers();
+    known.beginSnapshot('s.**');
+    for (const e of [ev('s.late', 'l', { port: 1 }), ev('s.moved', 'm', { port: 1 }), ev('s.gone', 'g')]) known.notify(e);
+    known.endSnapshot('s.**');
+    known.abortSnapshots();
+    known.beginSnapshot('s.**');
+    expect(known.endSnapshot('s.**')).toEqual([]); // a restarted server that knows nothing yet
+    expect(known.notify(ev('s.late', 'l', { port: 1 }))).toEqual([]); // its owner replayed it: unchanged
+    expect(summary(known.notify(ev('s.moved', 'm', { port: 2 })))).toEqual(['added s.moved m']);
+    expect(known.hasPendingRemovals()).toBe(true); // g still missing
+    expect(summary(known.settleRemovals())).toEqual(['removed s.gone g']);
+    expect(known.list().map((b) => b.brewer.uuid).sort()).toEqual(['l', 'm']);
+  });
+
+  it('a live removal of a pending brewer is reported at once, and a session lost in the window keeps the brewer for the next snapshot', () => {
+    const known = new KnownBrewers();
+    known.beginSnapshot('s.*');
+    for (const e of [ev('s.a', 'a'), ev('s.b', 'b')]) known.notify(e);
+    known.endSnapshot('s.*');
+    known.beginSnapshot('s.*');
+    expect(known.endSnapshot('s.*')).toEqual([]);
+    expect(summary(known.removed(ev('s.a', 'a')))).toEqual(['removed s.a a']);
+    known.abortSnapshots(); // dropped within the window: b is not decided on this session
+    expect(known.hasPendingRemovals()).toBe(false);
+    expect(known.settleRemovals()).toEqual([]);
+    expect(known.list().map((b) => b.brewer.uuid)).toEqual(['b']);
+    known.beginSnapshot('s.*');
+    known.notify(ev('s.b', 'b'));
+    expect(known.endSnapshot('s.*')).toEqual([]);
+    expect(known.hasPendingRemovals()).toBe(false);
   });
 
   it('a brewer two patterns cover leaves the view only when the last one no longer holds it', () => {
@@ -79,8 +117,15 @@ describe('client: brewer reconciliation', () => {
     expect(known.endSnapshot('a.**')).toEqual([]);
     // Reconnect; x vanished.
     for (const p of ['a.*', 'a.**']) known.beginSnapshot(p);
-    expect(known.endSnapshot('a.*')).toEqual([]); // a.** still holds it as far as we know
-    expect(summary(known.endSnapshot('a.**'))).toEqual(['removed a.b x']);
+    expect(known.endSnapshot('a.*')).toEqual([]);
+    expect(known.endSnapshot('a.**')).toEqual([]);
+    expect(summary(known.settleRemovals())).toEqual(['removed a.b x']); // once, though both lost it
+    // Only one pattern loses it: the other still holds it.
+    known.notify(ev('a.b', 'x'));
+    known.beginSnapshot('a.*');
+    expect(known.endSnapshot('a.*')).toEqual([]);
+    expect(known.settleRemovals()).toEqual([]);
+    expect(known.list()).toEqual([ev('a.b', 'x')]);
   });
 
   it('a removal during a snapshot drops the brewer from it; a session lost mid-snapshot keeps what we knew', () => {

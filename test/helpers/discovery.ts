@@ -3,6 +3,11 @@
 import { onTestFinished } from 'vitest';
 import { DiscoveryClient, type DiscoveryClientEvents, type DiscoveryClientOptions } from '../../src/client/discoveryClient.js';
 import { pcpTransport, pubkeeperTransport, type DiscoveryTransport } from '../../src/client/transports.js';
+import { PubkeeperClient } from '../../src/client/pubkeeperClient.js';
+import { loadConfig } from '../../src/config/load.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { PubkeeperServer } from '../../src/server/pubkeeperServer.js';
+import { tempDir, tempKeys } from './keys.js';
 import type { TestServer } from './server.js';
 
 /** A DiscoveryClient closed when the test ends. */
@@ -54,3 +59,26 @@ export const TRANSPORTS: TransportCase[] = [
 ];
 
 export const FAST = { baseMs: 20, capMs: 200 };
+
+/**
+ * A second server on a fixed port (the restart), with the keys of the first so its tokens stay
+ * good (the test keys are one fixed set); drained when the test ends. `prepare` runs before it
+ * accepts anything.
+ */
+export async function restartOn(port: number, prepare: (server: PubkeeperServer) => void = () => undefined): Promise<PubkeeperServer> {
+  const keys = tempKeys();
+  const config = loadConfig({ flags: { host: '127.0.0.1', port, keys: keys.dir, dataDir: tempDir() } });
+  const server = new PubkeeperServer({ config, logger: silentLogger, keyring: { keys: keys.keys.verification } });
+  prepare(server);
+  await server.listen();
+  onTestFinished(() => server.drain());
+  return server;
+}
+
+/** A plain SDK client on any URL, authenticated, closed when the test ends. */
+export async function plainClient(url: string, token: string): Promise<PubkeeperClient> {
+  const client = await PubkeeperClient.connect(url);
+  onTestFinished(() => client.socket.terminate());
+  if (!(await client.authenticate(token))) throw new Error('plain client did not authenticate');
+  return client;
+}

@@ -1,16 +1,12 @@
 // DiscoveryClient against real servers that restart: the view converges after a restart, and a
 // crowd of clients comes back spread over the backoff window.
 import { performance } from 'node:perf_hooks';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/client/backoff.js';
 import type { DiscoveryClient } from '../../src/client/discoveryClient.js';
-import { PubkeeperClient, type BrewerEventArgs } from '../../src/client/pubkeeperClient.js';
-import { loadConfig } from '../../src/config/load.js';
-import { silentLogger } from '../../src/core/logger.js';
+import type { BrewerEventArgs } from '../../src/client/pubkeeperClient.js';
 import type { Hub } from '../../src/core/hub.js';
-import { PubkeeperServer } from '../../src/server/pubkeeperServer.js';
-import { discovery, FAST, latch, next, TRANSPORTS } from '../helpers/discovery.js';
-import { tempDir, tempKeys } from '../helpers/keys.js';
+import { discovery, FAST, latch, next, plainClient, restartOn, TRANSPORTS } from '../helpers/discovery.js';
 import { startTestServer } from '../helpers/server.js';
 
 type Change = { kind: 'added' | 'removed' } & BrewerEventArgs;
@@ -44,28 +40,6 @@ function recordChanges(client: DiscoveryClient): { list: Change[]; reach(n: numb
 }
 
 const byTopic = <T extends { topic: string }>(items: readonly T[]): T[] => [...items].sort((a, b) => a.topic.localeCompare(b.topic));
-
-/**
- * A second server on a fixed port (the restart), with the keys of the first so its tokens stay
- * good; drained when the test ends. `prepare` runs before it accepts anything.
- */
-async function restartOn(port: number, prepare: (server: PubkeeperServer) => void = () => undefined): Promise<PubkeeperServer> {
-  const keys = tempKeys();
-  const config = loadConfig({ flags: { host: '127.0.0.1', port, keys: keys.dir, dataDir: tempDir() } });
-  const server = new PubkeeperServer({ config, logger: silentLogger, keyring: { keys: keys.keys.verification } });
-  prepare(server);
-  await server.listen();
-  onTestFinished(() => server.drain());
-  return server;
-}
-
-/** A plain SDK client on any URL, authenticated, closed when the test ends. */
-async function plainClient(url: string, token: string): Promise<PubkeeperClient> {
-  const client = await PubkeeperClient.connect(url);
-  onTestFinished(() => client.socket.terminate());
-  if (!(await client.authenticate(token))) throw new Error('plain client did not authenticate');
-  return client;
-}
 
 describe.each(TRANSPORTS)('DiscoveryClient over $name', ({ url, transport }) => {
   it('converges after a restart on the same port: vanished → removed, new and changed → added, unchanged → nothing', async () => {
