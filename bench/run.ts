@@ -6,6 +6,7 @@ interface BenchModule {
 
 const modules: ReadonlyArray<() => Promise<BenchModule>> = [
   () => import('./matcher.js'),
+  () => import('./patternCost.js'),
   () => import('./fanout.js'),
   () => import('./routing.js'),
 ];

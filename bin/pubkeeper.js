@@ -7,5 +7,6 @@ const code = await main(process.argv.slice(2), {
   stderr: (text) => process.stderr.write(text),
   env: process.env,
 });
-// Exit explicitly: a drained server has nothing left to wait for, and stdout pipes are synchronous.
+// Exit explicitly: a drained server has nothing left to wait for, and `serve` has already written
+// out (or, after 500 ms, given up on) its asynchronous log lines.
 process.exit(code);

@@ -3,6 +3,8 @@ import { z } from 'zod';
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().min(0);
+/** A switch: `--flag` alone on the command line, `true`/`false` (or 1/0) in env and files. */
+const toggle = z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean());
 
 /**
  * The only place defaults exist (STYLE §3). Names carry their unit. Every key is also a flag
@@ -45,6 +47,17 @@ export const configSchema = z
     commandRetryBaseMs: positiveInt.default(1000).describe('First retry delay of an admin command; each next one is 4 times longer'),
     commandHistory: positiveInt.default(1000).describe('Finished admin commands kept for GET /commands'),
     maxAdminEventStreams: positiveInt.default(32).describe('Open GET /admin/events streams; more is 503'),
+    maxConnections: positiveInt.default(10000).describe('Open connections in total (each listener); more are closed at once'),
+    maxConnectionsPerAddress: positiveInt.default(1000).describe('Open connections from one remote address (each listener); more are closed at once'),
+    handshakeTimeoutMs: positiveInt.default(10000).describe('A connection that has not completed its HTTP request or upgrade by then is closed'),
+    relayAllowAnonymous: toggle.default(false).describe('Let relay clients in without a token, as the original servers did (see README)'),
+    relayIdleTimeoutMs: positiveInt.default(30000).describe('A relay connection that holds no topic for this long is closed'),
+    maxMultiWildcards: positiveInt.default(4).describe('`**` segments a subscription pattern may hold ("Limit exceeded")'),
+    snapshotBudgetPer10s: positiveInt.default(100000).describe('Brewers sent in snapshots per session per 10 s, each snapshot counting one more ("Limit exceeded")'),
+    maxTokenRefreshesPer10s: positiveInt.default(20).describe('Token refreshes per session per 10 s ("Limit exceeded")'),
+    maxInventoryPatterns: positiveInt.default(64).describe('Patterns in one PCP inventory_request query ("Limit exceeded")'),
+    uuidReserveMs: nonNegativeInt.default(30000).describe('How long a brewer uuid stays its sub\'s after its session ended'),
+    metricsToken: z.string().min(1).optional().describe('When set, GET /metrics requires Authorization: Bearer with this value'),
   })
   .strict();
 

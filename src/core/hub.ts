@@ -58,7 +58,7 @@ export class Hub extends EventEmitter<HubEvents> implements Ports {
     readonly options: HubOptions,
     private keyring: Keyring,
     readonly log: Logger,
-    engine: RegistryEngine = new LocalRegistryEngine(randomUUID()),
+    engine: RegistryEngine = new LocalRegistryEngine(randomUUID(), options.uuidReserveMs),
   ) {
     super();
     this.engine = engine;

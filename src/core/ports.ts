@@ -15,6 +15,7 @@ export interface CoreOptions extends SessionLimits {
   readonly authTimeoutMs: number;
   readonly maxAuthFailures: number;
   readonly inventoryBatchMs: number;
+  readonly uuidReserveMs: number;
 }
 
 /** Counters the edge turns into metrics; plain numbers, so the hot paths add nothing. */

@@ -24,6 +24,7 @@ export const CloseReason = {
   KICKED: 'Kicked.',
   SLOW_CONSUMER: 'Slow consumer.',
   ERROR_FLOOD: 'Too many errors.',
+  IDLE: 'Idle.',
   TOO_BIG: 'Frame too large.',
   INTERNAL: 'Internal error.',
 } as const;

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendJson as json } from './edge/httpJson.js';
 import { pathOf } from './edge/upgrade.js';
@@ -11,6 +12,9 @@ export function handleHttp(req: IncomingMessage, res: ServerResponse, metrics: M
     case '/healthz':
       return draining ? json(res, 503, { status: 'draining' }) : json(res, 200, { status: 'ok' });
     case '/metrics':
+      if (!bearerMatches(req.headers.authorization, metrics.token)) {
+        return json(res, 401, { error: 'metrics token required: send Authorization: Bearer <token>' }, { 'www-authenticate': 'Bearer' });
+      }
       metrics.render().then(
         (text) => {
           res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(text) });
@@ -26,3 +30,17 @@ export function handleHttp(req: IncomingMessage, res: ServerResponse, metrics: M
       return json(res, 404, { error: 'not found' });
   }
 }
+
+/**
+ * True when no token is required, or the header is `Bearer <expected>` exactly. Compared in
+ * constant time: both sides are hashed first, so the buffers have the same length and neither
+ * the content nor the length of the expected token shows in the timing.
+ */
+function bearerMatches(header: string | undefined, expected: string | undefined): boolean {
+  if (expected === undefined) return true;
+  const given = header === undefined ? undefined : /^Bearer +(.+)$/i.exec(header)?.[1];
+  if (given === undefined) return false;
+  return timingSafeEqual(sha256(given), sha256(expected));
+}
+
+const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();

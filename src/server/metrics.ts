@@ -1,29 +1,53 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { Hub } from '../core/hub.js';
+import type { ConnectionRefusals } from './edge/connectionGuard.js';
 import type { BrewRelay } from './relay/brewRelay.js';
+
+export interface MetricsOptions {
+  /** When set, GET /metrics requires `Authorization: Bearer <token>` (`--metrics-token`). */
+  token?: string | undefined;
+  /** Log lines the process's log destination dropped so far (a slow or gone reader). */
+  logDrops?: (() => number) | undefined;
+  /** The connections each listener closed for a cap or the handshake timeout (CONTRACT §6b). */
+  refusedConnections?: (() => Record<string, ConnectionRefusals>) | undefined;
+}
+
+/**
+ * Node's default metrics that walk every handle or file descriptor, so every socket, on each
+ * scrape: 18 ms at 10,000 sockets. A scrape must cost the same whatever the number of sessions
+ * (CONTRACT §6b); `pubkeeper_sessions` and `pubkeeper_relay_connections` say what they would.
+ */
+const PER_SOCKET_DEFAULT_METRICS = [
+  'nodejs_active_handles',
+  'nodejs_active_handles_total',
+  'nodejs_active_resources',
+  'nodejs_active_resources_total',
+  'process_open_fds',
+];
 
 /**
  * Prometheus metrics of one server, in a registry of its own (several servers may share a
- * process, as in tests). Gauges read live state when scraped; the hot-path counts (notifications,
- * routed messages) are plain numbers in the core, read the same way, so nothing is added to the
- * paths that matter. Errors and closes arrive as hub events.
+ * process, as in tests). A scrape costs the same whatever the number of sessions: what changes
+ * with them is counted as it changes (sessions by dialect, from the hub's events), and the
+ * gauges read at scrape time read sizes the structures keep (registry, subscriptions, URIs,
+ * relay maps), never walk them. The hot-path counts (notifications, routed messages) are plain
+ * numbers in the core, read the same way, so nothing is added to the paths that matter.
  */
 export class Metrics {
   readonly registry = new Registry();
+  /** The bearer token GET /metrics requires, when one is set. */
+  readonly token: string | undefined;
 
-  constructor(hub: Hub, relay?: BrewRelay) {
+  constructor(hub: Hub, relay?: BrewRelay, options: MetricsOptions = {}) {
+    this.token = options.token;
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
-    new Gauge({
-      name: 'pubkeeper_sessions',
-      help: 'Open sessions by dialect.',
-      labelNames: ['dialect'],
-      registers,
-      collect() {
-        this.reset();
-        for (const session of hub.sessions) this.inc({ dialect: session.dialect });
-      },
-    });
+    for (const name of PER_SOCKET_DEFAULT_METRICS) this.registry.removeSingleMetric(name);
+    const sessions = new Gauge({ name: 'pubkeeper_sessions', help: 'Open sessions by dialect.', labelNames: ['dialect'], registers });
+    // Counted once here (none yet, in a new server), then kept by the events: O(1) each.
+    for (const session of hub.sessions) sessions.inc({ dialect: session.dialect });
+    hub.on('sessionStarted', (session) => sessions.inc({ dialect: session.dialect }));
+    hub.on('sessionEnded', (session) => sessions.dec({ dialect: session.dialect }));
     new Gauge({
       name: 'pubkeeper_brewers',
       help: 'Registered brewers.',
@@ -50,6 +74,27 @@ export class Metrics {
     });
     monotonic('pubkeeper_notifications_sent_total', 'Brewer notifications delivered to sessions.', () => hub.stats.notificationsSent, registers);
     monotonic('pubkeeper_messages_routed_total', 'PCP messages delivered from one client to another.', () => hub.stats.messagesRouted, registers);
+    const logDrops = options.logDrops;
+    monotonic(
+      'pubkeeper_log_lines_dropped_total',
+      'Log lines dropped: the log destination was too slow (its buffer full) or gone (a closed pipe).',
+      () => logDrops?.() ?? 0,
+      registers,
+    );
+    const refused = options.refusedConnections;
+    new Counter({
+      name: 'pubkeeper_connections_refused_total',
+      help: 'Connections closed before any HTTP: past a connection cap, or the handshake timeout; by listener.',
+      labelNames: ['listener', 'reason'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [listener, counts] of Object.entries(refused?.() ?? {})) {
+          this.inc({ listener, reason: 'cap' }, counts.overCap);
+          this.inc({ listener, reason: 'handshake_timeout' }, counts.handshakeTimeout);
+        }
+      },
+    });
     if (relay) {
       new Gauge({
         name: 'pubkeeper_relay_connections',

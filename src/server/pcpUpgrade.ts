@@ -3,6 +3,7 @@ import type { Identity } from '../core/auth/verifyToken.js';
 import type { Hub } from '../core/hub.js';
 import { PCP_V1, PCP_V2, type PcpDialect } from '../core/dialects/pcp/pcpDialect.js';
 import { CLIENT_TYPE_PATTERN, formatPcpUri } from '../protocol/pcpUri.js';
+import { bearerToken } from './edge/upgrade.js';
 
 const PCP_PATH = /^\/pcp\/(v1\.0|v2\.0)\/([^/]*)$/;
 
@@ -12,16 +13,6 @@ export type PcpUpgrade =
 
 export function isPcpPath(path: string): boolean {
   return path.startsWith('/pcp/');
-}
-
-/** The token from `Authorization: Bearer …`, else from `?token=`. */
-function tokenOf(req: IncomingMessage, query: URLSearchParams): string | undefined {
-  const header = req.headers.authorization;
-  if (header !== undefined) {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    return match?.[1];
-  }
-  return query.get('token') ?? undefined;
 }
 
 /**
@@ -42,7 +33,7 @@ export function checkPcpUpgrade(req: IncomingMessage, hub: Hub): PcpUpgrade {
   if (!CLIENT_TYPE_PATTERN.test(type)) {
     return { ok: false, status: 400, text: 'Bad Request', reason: 'client type is not valid' };
   }
-  const token = tokenOf(req, url.searchParams);
+  const token = bearerToken(req);
   if (token === undefined) return { ok: false, status: 401, text: 'Unauthorized', reason: 'missing token' };
   const verified = hub.verify(token);
   if (!verified.ok) return { ok: false, status: 401, text: 'Unauthorized', reason: verified.error.detail ?? 'refused' };

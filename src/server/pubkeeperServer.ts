@@ -12,6 +12,7 @@ import type { Logger } from '../core/logger.js';
 import { CloseCode, CloseReason } from '../protocol/closeCodes.js';
 import { V1_SUBPROTOCOLS, v1VersionOf } from '../protocol/pubkeeper-v1/packets.js';
 import { JSON_SUBPROTOCOL } from '../protocol/pubkeeper/packets.js';
+import { ConnectionGuard } from './edge/connectionGuard.js';
 import { closeHttp, listen } from './edge/listen.js';
 import { OpenSockets } from './edge/openSockets.js';
 import { pathOf, refuseUpgrade, toBuffer } from './edge/upgrade.js';
@@ -22,6 +23,7 @@ import { Liveness } from './liveness.js';
 import { Metrics } from './metrics.js';
 import { checkPcpUpgrade, isPcpPath, type PcpUpgrade } from './pcpUpgrade.js';
 import { BrewRelay } from './relay/brewRelay.js';
+import { TopicHashes } from './relay/topicHashes.js';
 import { WsConnection } from './wsConnection.js';
 
 // The 1.x binary dialect first (1.1 before 1.0), then the JSON dialect's own.
@@ -31,6 +33,8 @@ export interface ServerOptions {
   config: Config;
   logger: Logger;
   keyring: Keyring;
+  /** Log lines the logger's destination dropped so far, for `pubkeeper_log_lines_dropped_total`. */
+  logDrops?: () => number;
 }
 
 /**
@@ -51,6 +55,8 @@ export class PubkeeperServer {
   readonly relay: BrewRelay | undefined;
   /** Commands, the read API, the event feed and the dashboard (CONTRACT §8). */
   readonly admin: AdminPlane;
+  /** The connection caps and handshake timeout of CONTRACT §6b. */
+  readonly connections: ConnectionGuard;
 
   constructor(private readonly options: ServerOptions) {
     const { config, logger } = options;
@@ -64,8 +70,12 @@ export class PubkeeperServer {
     });
     // PCP picks no subprotocol (the version is in the path); ws would echo the first offered one.
     this.pcpWss = createWsServer({ maxPayload: config.maxFrameBytes, handleProtocols: () => false });
-    this.relay = config.relayPort === undefined ? undefined : new BrewRelay({ config, logger });
-    this.metrics = new Metrics(this.hub, this.relay);
+    this.relay = config.relayPort === undefined ? undefined : this.createRelay(config, logger);
+    this.metrics = new Metrics(this.hub, this.relay, {
+      token: config.metricsToken,
+      logDrops: options.logDrops,
+      refusedConnections: () => ({ main: this.connections.refused, ...(this.relay ? { relay: this.relay.connections.refused } : {}) }),
+    });
     this.admin = new AdminPlane(this.hub, config, logger, this.metrics.registry);
     this.http = createServer((req, res) => {
       if (this.admin.owns(pathOf(req.url))) return this.admin.handle(req, res);
@@ -73,6 +83,7 @@ export class PubkeeperServer {
     });
     this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
     this.http.on('clientError', (_err, socket) => socket.destroy());
+    this.connections = new ConnectionGuard(this.http, config);
   }
 
   /** Loads the admin state and queue (before any client can connect), then listens. */
@@ -130,6 +141,12 @@ export class PubkeeperServer {
       return this.pcpWss.handleUpgrade(req, socket, head, (ws) => this.attach(ws, this.connectPcp(ws, checked, req.socket.remoteAddress)));
     }
     refuseUpgrade(socket, 404, 'Not Found');
+  }
+
+  /** The relay on its own port, asking this server who a token is and which topic a hash names. */
+  private createRelay(config: Config, logger: Logger): BrewRelay {
+    const hashes = new TopicHashes(this.hub);
+    return new BrewRelay({ config, logger, authority: { verify: (token) => this.hub.verify(token), topicOf: (key) => hashes.topicOf(key) } });
   }
 
   private connectPcp(ws: WebSocket, upgrade: Extract<PcpUpgrade, { ok: true }>, remoteAddress: string | undefined): InboundFrames {

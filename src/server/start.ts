@@ -7,6 +7,8 @@ import { PubkeeperServer } from './pubkeeperServer.js';
 export interface StartOptions {
   config: Config;
   logger: Logger;
+  /** Log lines the logger's destination dropped so far, for `pubkeeper_log_lines_dropped_total`. */
+  logDrops?: () => number;
 }
 
 export interface StartedServer {
@@ -18,13 +20,13 @@ export interface StartedServer {
  * Loads (or, when the directory has none, generates) the keys, listens, and logs the line that
  * carries the real port.
  */
-export async function startServer({ config, logger }: StartOptions): Promise<StartedServer> {
+export async function startServer({ config, logger, logDrops }: StartOptions): Promise<StartedServer> {
   const dev = ensureDevKeys(config.keys);
   if (dev.created) {
     logger.warn({ dir: config.keys, files: dev.files }, 'no key found: generated a development key pair (not for production)');
   }
   const keys = loadKeyDir(config.keys);
-  const server = new PubkeeperServer({ config, logger, keyring: { keys: keys.verification } });
+  const server = new PubkeeperServer({ config, logger, keyring: { keys: keys.verification }, logDrops });
   logger.info(`mint a token with: npx pubkeeper token --keys ${config.keys} --sub NAME --right all`);
   const address = await server.listen();
   if (server.relay) {

@@ -40,8 +40,29 @@ export interface RunningServer {
 
 /** Starts `pubkeeper serve` and resolves once its "listening" line says the port. Killed at test end. */
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT): Promise<RunningServer> {
-  // The admin state goes to a temp directory unless the test names one.
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], { cwd, env: { ...cleanEnv(), PUBKEEPER_DATA_DIR: tempDir(), ...env } });
+  return spawnServe(args, 'read', env, cwd);
+}
+
+/** What becomes of a server's stdout once its "listening" line has been read. */
+export type StdoutFate = 'closed' | 'unread';
+
+/**
+ * Starts `pubkeeper serve` like `startCli`, then, once the "listening" line has been read, either
+ * closes the test's end of its stdout (`closed`: the reader is gone, the server's writes fail with
+ * EPIPE) or never reads it again (`unread`: a reader that hangs, so the pipe fills up). `logs`
+ * holds the lines up to "listening". Killed at test end.
+ */
+export function startCliWithStdout(args: string[], fate: StdoutFate, env: NodeJS.ProcessEnv = {}, cwd = ROOT): Promise<RunningServer> {
+  return spawnServe(args, fate, env, cwd);
+}
+
+/** `serve` with its admin state in a temp directory unless the test names one; `read` keeps reading its logs. */
+function spawnServe(args: string[], fate: StdoutFate | 'read', env: NodeJS.ProcessEnv, cwd: string): Promise<RunningServer> {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
+    cwd,
+    env: { ...cleanEnv(), PUBKEEPER_DATA_DIR: tempDir(), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   onTestFinished(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });
@@ -51,19 +72,23 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT
     let buffered = '';
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdout.on('data', (d: Buffer) => {
+    const onData = (d: Buffer): void => {
       buffered += d.toString();
       let newline: number;
       while ((newline = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, newline);
+        const entry = JSON.parse(buffered.slice(0, newline)) as Record<string, unknown>;
         buffered = buffered.slice(newline + 1);
-        const entry = JSON.parse(line) as Record<string, unknown>;
         logs.push(entry);
-        if (typeof entry.msg === 'string' && entry.msg.startsWith('listening')) {
-          resolve({ child, port: Number(entry.port), logs, exited });
-        }
+        if (typeof entry.msg !== 'string' || !entry.msg.startsWith('listening')) continue;
+        resolve({ child, port: Number(entry.port), logs, exited });
+        if (fate === 'read') continue;
+        child.stdout.off('data', onData);
+        if (fate === 'closed') child.stdout.destroy();
+        else child.stdout.pause();
+        return;
       }
-    });
+    };
+    child.stdout.on('data', onData);
     void exited.then((code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
   });
 }

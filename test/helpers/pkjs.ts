@@ -46,6 +46,19 @@ function listeningSocket(errors: string[]): typeof WebSocket {
   } as typeof WebSocket;
 }
 
+/**
+ * The relay wants the token too: the brew opens its connections with the class it is given, so a
+ * subclass adds it, as the README shows. The brew's URL has no query of its own.
+ */
+function relaySocket(errors: string[], token: string): typeof WebSocket {
+  const Listening = listeningSocket(errors);
+  return class RelayWebSocket extends Listening {
+    constructor(url: string, protocols?: string | string[]) {
+      super(`${url}?token=${encodeURIComponent(token)}`, protocols);
+    }
+  } as typeof WebSocket;
+}
+
 export interface RealClientHandle {
   client: RealClient;
   /** Events seen, in order: `brewer-added:<id>`, `brewer-removed:<id>`, `patron-added:<id>`, `patron-removed:<id>`. */
@@ -84,7 +97,7 @@ export async function realClient(options: RealClientOptions): Promise<RealClient
   const protocols = new Map(versions.map((v) => (v === '1.1' ? PubkeeperProtocol_v1_1 : PubkeeperProtocol_v1_0) as [string, unknown]));
   const brew = new WebSocketBrew({
     brewerConfig: { hostname: options.relay?.hostname ?? '127.0.0.1', port: options.relay?.port ?? 9, secure: false },
-    WebSocket: Socket,
+    WebSocket: relaySocket(errors, options.token),
     maxRetries: 20,
   });
   brew.on('error', (err: Error) => errors.push(err.message));

@@ -14,8 +14,12 @@ export interface Closed {
   reason: string;
 }
 
+/**
+ * A relay on its own, with no server behind it to check tokens: anonymous (RELAY-12) unless the
+ * flags say otherwise. The token checks are tested against a whole server (relayAuth.test.ts).
+ */
 export async function startRelay(flags: Flags = {}): Promise<{ relay: BrewRelay; port: number }> {
-  const config = loadConfig({ flags: { host: '127.0.0.1', relayPort: 0, ...flags } });
+  const config = loadConfig({ flags: { host: '127.0.0.1', relayPort: 0, relayAllowAnonymous: 'true', ...flags } });
   const relay = new BrewRelay({ config, logger: silentLogger });
   const { port } = await relay.listen();
   onTestFinished(() => relay.close());

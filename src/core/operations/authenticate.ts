@@ -12,6 +12,11 @@ export function authenticate(ports: Ports, session: Session, token: unknown): Re
   // The very token the session holds (the SDK's barrier): already verified, same rights, same
   // exp, so there is nothing to re-check and nothing to prune.
   if (session.identity !== undefined && token === session.identity.token) return ok(session.identity);
+  // [PK-AUTH-7] a refresh costs a signature check and a pass over what the session holds: metered,
+  // before either.
+  if (session.identity !== undefined && session.refreshes.spend()) {
+    return fail('LIMIT_EXCEEDED', `at most ${session.limits.maxTokenRefreshesPer10s} token refreshes per 10 s`);
+  }
   const verified = ports.verify(token);
   if (!verified.ok) return verified;
   const identity = verified.value;

@@ -6,6 +6,7 @@ import type { Ports } from '../ports.js';
 import { canonicalJson } from '../registry/canonicalJson.js';
 import type { Session } from '../sessions/session.js';
 import { compilePattern } from '../topics/pattern.js';
+import { checkPattern, checkSnapshotBudget } from './patternLimits.js';
 
 /**
  * PATRON_REGISTER (1.x): validate, authorize, limit, apply. The patron is answered with every
@@ -16,6 +17,8 @@ export function registerPatron(ports: Ports, session: Session, topic: unknown, p
   if (!segments.ok) return segments;
   const source = topic as string;
   const pattern = compilePattern(source, segments.value);
+  const shape = checkPattern(session, pattern);
+  if (!shape.ok) return shape;
   if (!session.identity?.grants.canSubscribe(pattern)) return fail('LACK_PERMISSIONS', `subscribe:${source}`);
   const { patrons } = ports.engine;
   const existing = patrons.get(session.ref, patronKey(source, patronId));
@@ -29,6 +32,12 @@ export function registerPatron(ports: Ports, session: Session, topic: unknown, p
   if (!existing && session.subscriptions.size + patrons.countHeldBy(session.ref) >= limit) {
     return fail('LIMIT_EXCEEDED', `at most ${limit} subscriptions and patrons per session`);
   }
+  const budget = checkSnapshotBudget(session);
+  if (!budget.ok) return budget;
   const applied = ports.engine.propose({ kind: 'patron.put', owner: session.ref, topic: source, segments: segments.value, patronId, brews, canonical });
-  return applied.ok ? ok(undefined) : applied;
+  if (!applied.ok) return applied;
+  // [PK-SUB-6] the patron's answer was its snapshot: one, plus a brewer per pair it was told of.
+  const patron = ports.engine.patrons.get(session.ref, patronKey(source, patronId));
+  session.snapshots.spend(1 + (patron ? ports.notifier.pairs.pairCount(patron) : 0));
+  return ok(undefined);
 }

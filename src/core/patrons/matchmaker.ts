@@ -105,6 +105,11 @@ export class Matchmaker {
     this.byPatron.delete(patron);
   }
 
+  /** How many brewers the patron is paired with. */
+  pairCount(patron: Patron): number {
+    return this.byPatron.get(patron)?.size ?? 0;
+  }
+
   private pairsOf(registration: Registration): Iterable<Pair> {
     return this.byRegistration.get(registration)?.values() ?? NONE;
   }

@@ -22,6 +22,11 @@ export class BrewerRegistry {
   private readonly topicOrder = new InsertionOrder<string>();
   private readonly uuidOwners = new Map<string, { sub: string; count: number }>();
   private readonly holdings = new Map<string, Holding>();
+  /**
+   * uuids whose session ended, still their `sub`'s until `until` (CONTRACT §6b): the same client
+   * reconnecting finds them free, another client does not. Kept in the order they expire.
+   */
+  private readonly reserved = new Map<string, { sub: string; until: number }>();
   private total = 0;
 
   get size(): number {
@@ -32,8 +37,25 @@ export class BrewerRegistry {
     return this.byTopic.get(topic)?.get(uuid);
   }
 
-  ownerOf(uuid: string): string | undefined {
-    return this.uuidOwners.get(uuid)?.sub;
+  /** The `sub` a uuid belongs to: the one registering it now, else the one it is reserved for. */
+  ownerOf(uuid: string, now = Date.now()): string | undefined {
+    const owner = this.uuidOwners.get(uuid)?.sub;
+    if (owner !== undefined) return owner;
+    const reservation = this.reserved.get(uuid);
+    if (reservation === undefined) return undefined;
+    if (reservation.until > now) return reservation.sub;
+    this.reserved.delete(uuid);
+    return undefined;
+  }
+
+  /** [PK-REG-9] keeps `uuid` for `sub` until `until`; expired reservations are swept as it goes. */
+  reserve(uuid: string, sub: string, until: number, now = Date.now()): void {
+    for (const [key, reservation] of this.reserved) {
+      if (reservation.until > now) break;
+      this.reserved.delete(key);
+    }
+    this.reserved.delete(uuid);
+    this.reserved.set(uuid, { sub, until });
   }
 
   /** The registrations `owner` holds, as a list safe to iterate while they change. */
@@ -67,6 +89,9 @@ export class BrewerRegistry {
       const owner = this.uuidOwners.get(registration.uuid);
       if (owner) owner.count++;
       else this.uuidOwners.set(registration.uuid, { sub: registration.sub, count: 1 });
+      // Taken up again by its owner: the reservation has done its job, and an explicit
+      // unregister later must free the uuid at once.
+      this.reserved.delete(registration.uuid);
     }
     brewers.set(registration.uuid, registration);
     this.hold(registration);

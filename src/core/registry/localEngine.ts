@@ -22,7 +22,11 @@ export class LocalRegistryEngine implements RegistryEngine {
   /** Sessions that ended while a change was being applied (a superseded one): released after it. */
   private readonly releases: { owner: SessionRef; released: (() => void) | undefined }[] = [];
 
-  constructor(readonly node: string) {}
+  /** `uuidReserveMs`: how long an ended session's uuids stay its sub's ([PK-REG-9]). */
+  constructor(
+    readonly node: string,
+    private readonly uuidReserveMs = 0,
+  ) {}
 
   onApplied(listener: AppliedListener): void {
     this.listeners.push(listener);
@@ -140,8 +144,10 @@ export class LocalRegistryEngine implements RegistryEngine {
   /** [PK-END-1] patrons, then brewers, then the URI: what the session still holds. */
   private releaseNow(owner: SessionRef): void {
     for (const patron of this.patrons.heldBy(owner)) this.dropPatron(patron);
+    const until = Date.now() + this.uuidReserveMs;
     for (const registration of this.registry.heldBy(owner)) {
       this.registry.delete(registration);
+      if (this.uuidReserveMs > 0) this.registry.reserve(registration.uuid, registration.sub, until);
       this.emit({ kind: 'brewer.removed', registration });
     }
     const uri = this.uris.uriOf(owner);

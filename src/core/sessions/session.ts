@@ -6,7 +6,7 @@ import type { Connection, Frame } from '../connection.js';
 import type { Logger } from '../logger.js';
 import type { EventEncoder } from '../notify/eventEncoder.js';
 import type { Pattern } from '../topics/pattern.js';
-import { ErrorBudget } from './errorBudget.js';
+import { WindowBudget } from './windowBudget.js';
 import type { SessionRef } from './sessionRef.js';
 
 export interface SessionLimits {
@@ -16,6 +16,10 @@ export interface SessionLimits {
   readonly maxSubscriptionsPerSession: number;
   readonly maxBrewerBytes: number;
   readonly maxBrewerBytesPerSession: number;
+  readonly maxMultiWildcards: number;
+  readonly snapshotBudgetPer10s: number;
+  readonly maxTokenRefreshesPer10s: number;
+  readonly maxInventoryPatterns: number;
 }
 
 /** What a PCP session is addressed by, and how a message to it becomes a frame. */
@@ -84,7 +88,11 @@ export class Session {
   /** When the identity's token expires ([PK-AUTH-6]). */
   expiryTimer: NodeJS.Timeout | undefined;
 
-  private readonly errors: ErrorBudget;
+  private readonly errors: WindowBudget;
+  /** Snapshots cost one each plus one per brewer they send ([PK-SUB-6]). */
+  readonly snapshots: WindowBudget;
+  /** Refreshes with a token the session does not hold yet. */
+  readonly refreshes: WindowBudget;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly hooks: SessionHooks;
 
@@ -99,7 +107,9 @@ export class Session {
     this.hooks = init.hooks;
     this.pcp = init.pcp;
     this.remoteAddress = init.remoteAddress;
-    this.errors = new ErrorBudget(init.limits.maxErrorsPer10s);
+    this.errors = new WindowBudget(init.limits.maxErrorsPer10s);
+    this.snapshots = new WindowBudget(init.limits.snapshotBudgetPer10s);
+    this.refreshes = new WindowBudget(init.limits.maxTokenRefreshesPer10s);
   }
 
   get sub(): string | undefined {
@@ -124,7 +134,7 @@ export class Session {
    */
   countError(code: ErrorCode, now = Date.now()): boolean {
     this.hooks.errored(this, code);
-    if (this.errors.spend(now)) {
+    if (this.errors.spend(1, now)) {
       this.log.warn({ errors: this.errors.spent }, 'error flood, closing');
       this.close(CloseCode.POLICY, CloseReason.ERROR_FLOOD);
       return false;

@@ -1,26 +1,36 @@
-/** The contract counts errors per 10 s (`--max-errors-per-10s`). */
-export const ERROR_WINDOW_MS = 10_000;
+/** The contract's budgets are per 10 s (`--max-errors-per-10s` and the others). */
+export const WINDOW_MS = 10_000;
 
 /**
- * Errors answered to one connection within a fixed 10 s window; past `limit` the connection is
- * closed 1008 by its owner. Shared by the discovery sessions and the relay.
+ * What one connection may spend within a fixed 10 s window: errors answered, snapshot brewers
+ * sent, token refreshes. Past `limit` its owner refuses (or closes, for errors).
  */
-export class ErrorBudget {
+export class WindowBudget {
   private windowStart = 0;
   private inWindow = 0;
 
   constructor(private readonly limit: number) {}
 
-  /** Counts one error; true when this one goes past the budget. */
-  spend(now = Date.now()): boolean {
-    if (now - this.windowStart >= ERROR_WINDOW_MS) {
-      this.windowStart = now;
-      this.inWindow = 0;
-    }
-    return ++this.inWindow > this.limit;
+  /** Spends `amount`; true when the window has gone past the budget with it. */
+  spend(amount = 1, now = Date.now()): boolean {
+    this.roll(now);
+    this.inWindow += amount;
+    return this.inWindow > this.limit;
+  }
+
+  /** True when nothing is left in the current window. */
+  exhausted(now = Date.now()): boolean {
+    this.roll(now);
+    return this.inWindow >= this.limit;
   }
 
   get spent(): number {
     return this.inWindow;
+  }
+
+  private roll(now: number): void {
+    if (now - this.windowStart < WINDOW_MS) return;
+    this.windowStart = now;
+    this.inWindow = 0;
   }
 }

@@ -1,5 +1,7 @@
 import { MULTI_WILDCARD, SINGLE_WILDCARD } from '../../protocol/topic.js';
-import type { Pattern } from './pattern.js';
+import { matchesTopic, type Pattern } from './pattern.js';
+
+const EMPTY: ReadonlySet<string> = new Set();
 
 interface Node {
   readonly id: number;
@@ -22,6 +24,13 @@ export class TopicIndex {
   private nextId = 0;
   private readonly root: Node = this.createNode(undefined, '');
   private readonly topics = new Map<string, Node>();
+  /**
+   * Every literal segment → the topics holding it, so a pattern with a literal segment looks only
+   * at the topics holding its rarest one: `**.zz` over 50,000 topics costs what it returns, not a
+   * walk of the whole trie.
+   */
+  private readonly bySegment = new Map<string, Set<string>>();
+  private readonly segmentsOf = new Map<string, readonly string[]>();
 
   get size(): number {
     return this.topics.size;
@@ -45,6 +54,12 @@ export class TopicIndex {
     }
     node.topic = topic;
     this.topics.set(topic, node);
+    this.segmentsOf.set(topic, segments);
+    for (const segment of segments) {
+      let holders = this.bySegment.get(segment);
+      if (!holders) this.bySegment.set(segment, (holders = new Set()));
+      holders.add(topic);
+    }
     return true;
   }
 
@@ -54,6 +69,12 @@ export class TopicIndex {
     const end = this.topics.get(topic);
     if (end === undefined) return false;
     this.topics.delete(topic);
+    for (const segment of this.segmentsOf.get(topic) ?? []) {
+      const holders = this.bySegment.get(segment);
+      holders?.delete(topic);
+      if (holders?.size === 0) this.bySegment.delete(segment);
+    }
+    this.segmentsOf.delete(topic);
     end.topic = undefined;
     let node = end;
     while (node.parent !== undefined && node.topic === undefined && node.children === undefined) {
@@ -76,7 +97,26 @@ export class TopicIndex {
       if (this.topics.has(topic)) visit(topic);
       return;
     }
-    this.walk(this.root, pattern.segments, 0, visit, undefined);
+    const candidates = this.rarestHolders(pattern);
+    if (candidates === undefined) return this.walk(this.root, pattern.segments, 0, visit, undefined);
+    for (const topic of [...candidates]) {
+      const segments = this.segmentsOf.get(topic);
+      if (segments !== undefined && matchesTopic(pattern, segments)) visit(topic);
+    }
+  }
+
+  /**
+   * The topics holding the pattern's rarest literal segment (empty when one is held by none), or
+   * undefined for a pattern of wildcards only, which the trie walks in time of what it returns.
+   */
+  private rarestHolders(pattern: Pattern): ReadonlySet<string> | undefined {
+    let rarest: ReadonlySet<string> | undefined;
+    for (const segment of pattern.segments) {
+      if (segment === SINGLE_WILDCARD || segment === MULTI_WILDCARD) continue;
+      const holders = this.bySegment.get(segment) ?? EMPTY;
+      if (rarest === undefined || holders.size < rarest.size) rarest = holders;
+    }
+    return rarest;
   }
 
   private walk(

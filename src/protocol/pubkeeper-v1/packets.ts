@@ -35,7 +35,7 @@ export type Brew = z.infer<typeof brewSchema>;
 export const v1AuthenticateSchema = z.looseObject({ token: z.string() });
 // The JS client sends brew names (strings); the Python one brew objects. Both are accepted.
 export const v1BrewsRegisterSchema = z.looseObject({
-  brews: z.array(z.union([z.string(), brewSchema])),
+  brews: z.array(z.union([z.string(), brewSchema], { error: 'must be a brew name or a brew object' })),
   bridge_mode: z.boolean().optional(),
 });
 export const v1BrewerRegisterSchema = z.looseObject({

@@ -58,16 +58,24 @@ export function validatePayload(envelope: ClientEnvelope): Result<ClientMessage>
 /** Names the offending field in words we control, e.g. "brewer.uuid: expected string". */
 export function describeIssue(error: z.ZodError): string {
   const issue = error.issues[0];
-  if (!issue) return 'payload';
-  const field = issue.path.length > 0 ? issue.path.join('.') : 'payload';
+  return issue ? describe(issue, []) : 'payload';
+}
+
+function describe(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[]): string {
+  const path = [...prefix, ...issue.path];
+  const field = path.length > 0 ? path.join('.') : 'payload';
   switch (issue.code) {
     case 'invalid_type':
       return `${field} must be ${article(issue.expected)}`;
     case 'too_small':
     case 'too_big':
       return `${field} must be a string of 1 to 128 characters`;
-    case 'invalid_union':
-      return `${field} must be a uuid string or a brewer object`;
+    case 'invalid_union': {
+      // A value of the right shape for one of the options, wrong inside (`brews.1.name`): name
+      // the inner field. Otherwise the union's own wording, set where the schema is declared.
+      const inner = issue.errors.flat().find((i) => i.path.length > 0);
+      return inner ? describe(inner, path) : `${field} ${issue.message}`;
+    }
     default:
       return `${field} is invalid`;
   }

@@ -33,7 +33,7 @@ export const authenticateSchema = z.looseObject({ token: z.string() });
 export const brewerRegisterSchema = z.looseObject({ topic: literalTopic, brewer: brewerSchema });
 export const brewerUnregisterSchema = z.looseObject({
   topic: literalTopic,
-  brewer: z.union([uuidSchema, brewerSchema]),
+  brewer: z.union([uuidSchema, brewerSchema], { error: 'must be a uuid string or a brewer object' }),
 });
 export const subscribeSchema = z.looseObject({ topic: topicPattern });
 export const unsubscribeSchema = subscribeSchema;

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RawData } from 'ws';
 
@@ -12,6 +13,14 @@ export function refuseUpgrade(socket: Duplex, status: number, text: string, body
 export function toBuffer(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
   return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+}
+
+/** The token from `Authorization: Bearer …`, else from `?token=`. */
+export function bearerToken(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  if (header !== undefined) return /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+  const query = (req.url ?? '').split('?', 2)[1];
+  return query === undefined ? undefined : (new URLSearchParams(query).get('token') ?? undefined);
 }
 
 /** The path of a request URL, without its query. */

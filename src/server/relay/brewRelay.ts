@@ -3,21 +3,35 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Config } from '../../config/schema.js';
+import type { Identity } from '../../core/auth/verifyToken.js';
 import { binaryFrame, type Frame } from '../../core/connection.js';
 import type { Logger } from '../../core/logger.js';
-import { ErrorBudget } from '../../core/sessions/errorBudget.js';
+import { WindowBudget } from '../../core/sessions/windowBudget.js';
 import { CloseCode, CloseReason } from '../../protocol/closeCodes.js';
+import type { Result } from '../../protocol/errors.js';
 import { decodeRelayFrame, RelayFrameType, selectRelaySubprotocol, type RelayFrame } from '../../protocol/relay/codec.js';
+import { parseTopic } from '../../protocol/topic.js';
+import { compilePattern } from '../../protocol/topicPattern.js';
+import { ConnectionGuard } from '../edge/connectionGuard.js';
 import { closeHttp, listen } from '../edge/listen.js';
 import { OpenSockets } from '../edge/openSockets.js';
-import { pathOf, refuseUpgrade, toBuffer } from '../edge/upgrade.js';
+import { bearerToken, pathOf, refuseUpgrade, toBuffer } from '../edge/upgrade.js';
 import { createWsServer } from '../edge/wsServer.js';
 import { Liveness } from '../liveness.js';
 import { WsConnection } from '../wsConnection.js';
 
+/** What the relay asks the server: who a token is, and which topic a hash stands for. */
+export interface RelayAuthority {
+  verify(token: unknown): Result<Identity>;
+  /** The registered topic whose SHA-256 (lowercase hex) is `key`. */
+  topicOf(key: string): string | undefined;
+}
+
 export interface BrewRelayOptions {
   config: Config;
   logger: Logger;
+  /** Without one, only `relayAllowAnonymous` lets anybody in. */
+  authority?: RelayAuthority;
 }
 
 export interface BrewRelayStats {
@@ -38,15 +52,19 @@ function offeredSubprotocols(header: string | undefined): string[] {
   return (header ?? '').split(',').map((value) => value.trim()).filter((value) => value !== '');
 }
 
-/** One relay connection: the topics it joined and its budget of undecodable frames. */
+/** One relay connection: who it is, the topics it joined and its budget of refused frames. */
 class RelayPeer {
   readonly topics = new Set<string>();
   closed = false;
+  /** When it last sent a frame, for the idle sweep. */
+  lastActive = Date.now();
 
   constructor(
     readonly conn: WsConnection,
     readonly log: Logger,
-    readonly errors: ErrorBudget,
+    readonly errors: WindowBudget,
+    /** Undefined on an anonymous relay (`relayAllowAnonymous`): everything is allowed. */
+    readonly identity: Identity | undefined,
   ) {}
 }
 
@@ -69,6 +87,9 @@ export class BrewRelay {
   private lastValueBytes = 0;
   private nextId = 1;
   private closing: Promise<void> | undefined;
+  private readonly idleSweep: NodeJS.Timeout;
+  /** The connection caps and handshake timeout, as on the main port (CONTRACT §6b). */
+  readonly connections: ConnectionGuard;
 
   constructor(private readonly options: BrewRelayOptions) {
     const { config } = options;
@@ -87,6 +108,9 @@ export class BrewRelay {
     });
     this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
     this.http.on('clientError', (_err, socket) => socket.destroy());
+    this.connections = new ConnectionGuard(this.http, config);
+    this.idleSweep = setInterval(() => this.closeIdle(), Math.max(50, config.relayIdleTimeoutMs / 4));
+    this.idleSweep.unref();
   }
 
   /** Listens on `config.host`:`config.relayPort`; throws when relayPort is not set. */
@@ -113,6 +137,7 @@ export class BrewRelay {
 
   private async doClose(): Promise<void> {
     this.liveness.stop();
+    clearInterval(this.idleSweep);
     // [RELAY-11]
     for (const peer of [...this.peers]) this.closePeer(peer, CloseCode.GOING_AWAY, CloseReason.GOING_AWAY);
     await this.sockets.closed(this.options.config.drainTimeoutMs);
@@ -131,12 +156,24 @@ export class BrewRelay {
     if (selectRelaySubprotocol(offered) === undefined) {
       return refuseUpgrade(socket, 400, 'Bad Request', 'no acceptable subprotocol: offer pubkeeper-1.0.0\n');
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.attach(ws));
+    // [RELAY-12] a token unless the relay is open (`--relay-allow-anonymous`).
+    let identity: Identity | undefined;
+    if (!this.options.config.relayAllowAnonymous) {
+      const token = bearerToken(req);
+      const verified = token === undefined || !this.options.authority ? undefined : this.options.authority.verify(token);
+      if (!verified?.ok) {
+        const reason = token === undefined ? 'missing token' : (verified?.error.detail ?? 'token refused');
+        this.options.logger.debug({ reason }, 'relay upgrade refused');
+        return refuseUpgrade(socket, 401, 'Unauthorized', `${reason}\n`);
+      }
+      identity = verified.value;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.attach(ws, identity));
   }
 
-  private attach(ws: WebSocket): void {
-    const log = this.options.logger.child({ session: `relay-${this.nextId++}`, dialect: 'relay' });
-    const peer = new RelayPeer(new WsConnection(ws), log, new ErrorBudget(this.options.config.maxErrorsPer10s));
+  private attach(ws: WebSocket, identity: Identity | undefined): void {
+    const log = this.options.logger.child({ session: `relay-${this.nextId++}`, dialect: 'relay', ...(identity ? { sub: identity.sub } : {}) });
+    const peer = new RelayPeer(new WsConnection(ws), log, new WindowBudget(this.options.config.maxErrorsPer10s), identity);
     this.peers.add(peer);
     this.sockets.add(ws);
     this.liveness.watch(ws);
@@ -162,6 +199,7 @@ export class BrewRelay {
 
   private onMessage(peer: RelayPeer, bytes: Buffer, isBinary: boolean): void {
     if (peer.closed) return;
+    peer.lastActive = Date.now();
     if (!isBinary) return this.undecodable(peer, 'text frame');
     const decoded = decodeRelayFrame(bytes);
     if (!decoded.ok) return this.undecodable(peer, decoded.error.detail ?? 'undecodable');
@@ -182,16 +220,46 @@ export class BrewRelay {
    * garbage in a loop is cut (1008 "Too many errors.") instead of costing a log line per frame.
    */
   private undecodable(peer: RelayPeer, why: string): void {
-    peer.log.debug({ why }, 'undecodable relay frame dropped');
+    peer.log.debug({ why }, 'relay frame dropped');
     if (peer.errors.spend()) {
-      peer.log.warn('too many undecodable relay frames, closing');
+      peer.log.warn('too many dropped relay frames, closing');
       this.closePeer(peer, CloseCode.POLICY, CloseReason.ERROR_FLOOD);
+    }
+  }
+
+  /**
+   * [RELAY-13] On an authenticated relay, a JOIN needs a subscribe right covering the topic and a
+   * PUBLISH a brew right on it; the topic is the registered one with that hash. A frame for a
+   * topic that is not registered or not allowed is dropped and counted like an undecodable one:
+   * the connection serves other topics, and the brew has no error frame to answer with.
+   */
+  private allowed(peer: RelayPeer, key: string, action: 'join' | 'publish'): boolean {
+    const { identity } = peer;
+    if (!identity) return true;
+    const topic = this.options.authority?.topicOf(key);
+    const segments = topic === undefined ? undefined : parseTopic(topic, { wildcards: false });
+    const ok =
+      topic !== undefined &&
+      segments?.ok === true &&
+      (action === 'publish' ? identity.grants.canBrew(segments.value) : identity.grants.canSubscribe(compilePattern(topic, segments.value)));
+    if (!ok) this.undecodable(peer, topic === undefined ? `${action} of an unregistered topic` : `${action} of ${topic} without the right`);
+    return ok;
+  }
+
+  /** [RELAY-14] A connection that holds no topic and sends nothing for `relayIdleTimeoutMs` is closed. */
+  private closeIdle(): void {
+    const before = Date.now() - this.options.config.relayIdleTimeoutMs;
+    for (const peer of [...this.peers]) {
+      if (peer.topics.size > 0 || peer.lastActive > before) continue;
+      peer.log.debug('idle relay connection, closing');
+      this.closePeer(peer, CloseCode.NORMAL, CloseReason.IDLE);
     }
   }
 
   /** [RELAY-3] Joins the pool, then sends the topic's last value, if any, to the joiner. */
   private join(peer: RelayPeer, key: string): void {
     if (peer.topics.has(key)) return; // the JS brew never repeats a JOIN; a repeat must not repeat the last value
+    if (!this.allowed(peer, key, 'join')) return;
     if (peer.topics.size >= this.options.config.relayMaxTopicsPerConnection) {
       // [RELAY-8]
       peer.log.warn({ topics: peer.topics.size }, 'too many relay topics, closing');
@@ -217,6 +285,7 @@ export class BrewRelay {
    * receive buffer) and that one Buffer goes to every receiver.
    */
   private publish(peer: RelayPeer, frame: RelayFrame): void {
+    if (!this.allowed(peer, frame.topicKey, 'publish')) return;
     const payload = binaryFrame(Buffer.from(frame.payload));
     this.remember(frame.topicKey, payload);
     const pool = this.pools.get(frame.topicKey);

@@ -103,4 +103,21 @@ describe('PCP: inventory', () => {
     expect(await gone).toEqual([{ client: 'pcp://control/agent', change: -1 }]);
     expect(t.server.hub.inventory.subscriberCount).toBe(1);
   });
+
+  it('PCP-INV-4 a query of more than maxInventoryPatterns patterns is an error_message and changes nothing; repeats count once', async () => {
+    const t = await startTestServer({ config: { maxInventoryPatterns: 3, inventoryBatchMs: 20 } });
+    const watcher = await t.pcp('watcher', ['all']);
+    expect(await watcher.inventory(['pcp://*/agent'], { subscribe: true })).toEqual(['pcp://watcher/agent']);
+    const tooMany = ['pcp://a/*', 'pcp://b/*', 'pcp://c/*', 'pcp://d/*'];
+    await expect(watcher.inventory(tooMany)).rejects.toMatchObject({
+      kind: MessageType.ERROR,
+      message: 'Limit exceeded: a query may hold at most 3 patterns',
+    });
+    // The subscription the refused request would have ended is still there.
+    const update = new Promise((resolve) => watcher.once('inventoryUpdate', resolve));
+    await t.pcp('late', []);
+    expect(await update).toEqual([{ client: 'pcp://late/agent', change: 1 }]);
+    // Three patterns, one of them twice: within the limit, and each URI listed once.
+    expect(await watcher.inventory(['pcp://*/agent', 'pcp://*/agent', 'pcp://late/*'], { subscribe: true })).toEqual(['pcp://late/agent', 'pcp://watcher/agent']);
+  });
 });

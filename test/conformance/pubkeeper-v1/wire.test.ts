@@ -50,16 +50,30 @@ describe('PubKeeper 1.x: the binary wire', () => {
     }
   });
 
-  it('PK1-AUTH-1 every CLIENT_AUTHENTICATE is answered CLIENT_AUTHENTICATED; a refusal (with ERROR) never closes', async () => {
+  it('PK1-AUTH-1 every CLIENT_AUTHENTICATE is answered CLIENT_AUTHENTICATED; a refusal (with ERROR) does not close by itself', async () => {
     const t = await startTestServer();
     const c = await V1RawClient.connect(t.url);
-    for (let i = 0; i < 5; i++) expect(await c.authenticate('bad')).toBe(false);
-    expect(c.received.filter((p) => p[0] === V1Packet.ERROR).length).toBe(5);
+    for (let i = 0; i < 2; i++) expect(await c.authenticate('bad')).toBe(false);
+    expect(c.received.filter((p) => p[0] === V1Packet.ERROR).length).toBe(2);
     expect(await c.authenticate(t.keys.mint('a'))).toBe(true);
     // Before authentication other packets get "Unauthenticated Request".
     const anon = await V1RawClient.connect(t.url);
     anon.send(V1Packet.PATRON_REGISTER, { topic: 'a', patron_id: P1, brews: [] });
     expect(String((await anon.next((p) => p[0] === V1Packet.ERROR))[1].message)).toMatch(/^Unauthenticated Request/);
+  });
+
+  it('PK1-AUTH-3 three refused tokens while unauthenticated close 4001 "Too many failed authentications."', async () => {
+    const t = await startTestServer();
+    const c = await V1RawClient.connect(t.url);
+    for (let i = 0; i < 2; i++) expect(await c.authenticate('bad')).toBe(false);
+    const answered = c.next((p) => p[0] === V1Packet.CLIENT_AUTHENTICATED);
+    c.send(V1Packet.CLIENT_AUTHENTICATE, { token: 'bad' });
+    expect((await answered)[1]).toEqual({ authenticated: false });
+    expect(await c.closed).toEqual({ code: 4001, reason: 'Too many failed authentications.' });
+    // An authenticated session's refusals are refreshes refused: they never close it.
+    const ok = await V1RawClient.connect(t.url);
+    expect(await ok.authenticate(t.keys.mint('a'))).toBe(true);
+    for (let i = 0; i < 4; i++) expect(await ok.authenticate('bad')).toBe(true);
   });
 
   it('PK1-AUTH-2 no successful CLIENT_AUTHENTICATE within the auth timeout closes 4001', async () => {

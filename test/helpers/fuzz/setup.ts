@@ -1,6 +1,6 @@
 // The fuzzed server and who attacks it: the run's seed and length, the server config, the
 // attacker's and bystanders' identities and rights, and the tokens AUTHENTICATE frames carry.
-import { startTestServer, type TestServer } from '../server.js';
+import { startTestServer, type TestServer, type TestServerOptions } from '../server.js';
 import { fuzzString, type Rng } from './rng.js';
 
 export const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed);
@@ -14,6 +14,9 @@ const CONFIG = {
   maxFrameBytes: MAX_FRAME_BYTES,
   relayMaxFrameBytes: MAX_FRAME_BYTES,
   inventoryBatchMs: 10,
+  // The relay as the original servers ran it: the bystanders' relay clients and the relay
+  // attacker connect without a token (CONTRACT §6b makes a token the default).
+  relayAllowAnonymous: 'true',
 };
 
 // The attacker may only brew and subscribe under fz.**, and send to its own PCP URIs, so that a
@@ -60,8 +63,9 @@ export function makeCtx(t: TestServer, relayPort: number, rng: Rng): Ctx {
   };
 }
 
-export async function startFuzzServer(): Promise<{ t: TestServer; relayPort: number }> {
-  const t = await startTestServer({ config: CONFIG });
+/** The fuzzed server; `options` adds to its config (or overrides it) and gives it a logger. */
+export async function startFuzzServer(options: TestServerOptions = {}): Promise<{ t: TestServer; relayPort: number }> {
+  const t = await startTestServer({ ...options, config: { ...CONFIG, ...options.config } });
   const relay = t.server.relay;
   if (!relay) throw new Error('the relay did not start');
   return { t, relayPort: relay.address().port };

@@ -25,14 +25,21 @@ const V1_DEEP_TEMPLATES: readonly (readonly [number, unknown])[] = [
   [V1Packet.BREWS_REGISTER, { brews: DEEP }],
 ];
 
-/** The 1.x binary dialect on /ws. */
+/**
+ * The 1.x binary dialect on /ws; `authenticated: false` starts every socket unauthenticated. Refused
+ * tokens count there as on the JSON dialect ([PK1-AUTH-3]: the third closes 4001), so an
+ * unauthenticated socket carries at most two CLIENT_AUTHENTICATEs before its barrier, which
+ * authenticates it, and the next batch gets a fresh socket.
+ */
 export class V1Rig implements Rig {
   readonly sockets: FuzzSocket[] = [];
   readonly internal: string[] = [];
   readonly deepResults: DeepResult[] = [];
   main: FuzzSocket | undefined;
-  private expectedAuth = 0;
   readonly name: string;
+  /** CLIENT_AUTHENTICATED frames received and CLIENT_AUTHENTICATEs sent, per socket. */
+  private readonly answered = new Map<FuzzSocket, number>();
+  private readonly expected = new Map<FuzzSocket, number>();
 
   constructor(
     private readonly ctx: Ctx,
@@ -43,35 +50,38 @@ export class V1Rig implements Rig {
     this.name = `v1-${version}${authenticated ? '' : '-unauth'}`;
   }
 
-  /** CLIENT_AUTHENTICATED frames received, counted as they come. */
-  private answered = 0;
-
-  async start(): Promise<void> {
+  private async open(): Promise<FuzzSocket> {
     const protocol = this.version === '1.1' ? 'pubkeeper-1.1' : 'pubkeeper-1.0';
-    const s = await FuzzSocket.open(this.name, this.ctx.t.url, [protocol], checkV1(this.version));
+    const s = await FuzzSocket.open(`${this.name}#${this.sockets.length}`, this.ctx.t.url, [protocol], checkV1(this.version));
     s.tap((r) => {
-      if (r.isBinary && r.data.length >= 2 && r.data.readUInt16LE(0) === V1Packet.CLIENT_AUTHENTICATED) this.answered++;
+      if (r.isBinary && r.data.length >= 2 && r.data.readUInt16LE(0) === V1Packet.CLIENT_AUTHENTICATED) this.answered.set(s, (this.answered.get(s) ?? 0) + 1);
     });
     expect(s.ws.protocol).toBe(protocol);
     this.sockets.push(s);
-    this.main = s;
-    if (this.authenticated) await this.barrier();
+    return s;
+  }
+
+  async start(): Promise<void> {
+    if (!this.authenticated) return;
+    this.main = await this.open();
+    await this.barrier();
   }
 
   private send(s: FuzzSocket, frame: OutFrame): void {
     s.send(frame);
-    if (v1AnswersAuthenticated(this.version, frame)) this.expectedAuth++;
+    if (v1AnswersAuthenticated(this.version, frame)) this.expected.set(s, (this.expected.get(s) ?? 0) + 1);
   }
 
-  /** CLIENT_AUTHENTICATE is answered every time (never closing): its answer ends the batch. */
+  /** CLIENT_AUTHENTICATE with the attacker's token is answered every time: its answer ends the batch. */
+  private async barrierOn(s: FuzzSocket): Promise<void> {
+    this.send(s, binary(encodeV1Frame(this.version, V1Packet.CLIENT_AUTHENTICATE, { token: this.ctx.token })));
+    const expected = this.expected.get(s) ?? 0;
+    await s.waitFor(() => (this.answered.get(s) ?? 0) >= expected, `CLIENT_AUTHENTICATED #${expected}`);
+    expect(this.answered.get(s), `${s.name}: one CLIENT_AUTHENTICATED per CLIENT_AUTHENTICATE`).toBe(expected);
+  }
+
   async barrier(): Promise<void> {
-    const s = this.main;
-    if (!s) return;
-    const token = this.authenticated ? this.ctx.token : 'not-a-token';
-    this.send(s, binary(encodeV1Frame(this.version, V1Packet.CLIENT_AUTHENTICATE, { token })));
-    const expected = this.expectedAuth;
-    await s.waitFor(() => this.answered >= expected, `CLIENT_AUTHENTICATED #${expected}`);
-    expect(this.answered, `${s.name}: one CLIENT_AUTHENTICATED per CLIENT_AUTHENTICATE`).toBe(expected);
+    if (this.main) await this.barrierOn(this.main);
   }
 
   private internalIn(s: FuzzSocket, from: number): boolean {
@@ -82,18 +92,29 @@ export class V1Rig implements Rig {
   }
 
   async fuzz(frames: number): Promise<void> {
-    const s = this.main;
-    if (!s) return;
-    const from = s.received.length;
-    const sent: string[] = [];
     const tokens = this.authenticated ? this.ctx.tokens : this.ctx.unauthTokens;
+    let s = this.main;
+    let auths = 0;
+    let from = s?.received.length ?? 0;
+    let sent: string[] = [];
     for (let i = 0; i < frames; i++) {
+      s ??= await this.open();
       const frame = v1Frame(this.rng, this.version, tokens);
       sent.push(describeFrame(frame));
       this.send(s, frame);
+      if (v1AnswersAuthenticated(this.version, frame)) auths++;
+      const last = i === frames - 1;
+      if (this.authenticated ? !last : auths < 2 && sent.length < 40 && !last) continue;
+      await this.barrierOn(s);
+      if (this.internalIn(s, from)) this.internal.push(`${s.name}: "Internal error" among the answers to:\n${sent.join('\n')}`);
+      if (!this.authenticated) {
+        await s.close(1000);
+        s = undefined;
+      }
+      auths = 0;
+      from = s?.received.length ?? 0;
+      sent = [];
     }
-    await this.barrier();
-    if (this.internalIn(s, from)) this.internal.push(`${this.name}: "Internal error" among the answers to:\n${sent.join('\n')}`);
   }
 
   async deep(): Promise<void> {

@@ -68,8 +68,9 @@ function v1Dialect(version: V1Version): Dialect<V1Envelope> {
   const status = (authenticated: boolean): Frame => binaryFrame(encodeV1.authenticated(version, authenticated));
   return {
     name: `${V1_DIALECT}.${version}`,
-    // [PK1-AUTH-1] every CLIENT_AUTHENTICATE is answered; a refusal never closes by itself.
-    inBandAuth: { isAuthenticate: (envelope) => envelope.id === V1Packet.CLIENT_AUTHENTICATE, limitsRefusals: false },
+    // [PK1-AUTH-1] every CLIENT_AUTHENTICATE is answered. [PK1-AUTH-3] refused tokens count as on
+    // the JSON dialect: the third while unauthenticated closes 4001.
+    inBandAuth: { isAuthenticate: (envelope) => envelope.id === V1Packet.CLIENT_AUTHENTICATE, limitsRefusals: true },
 
     // [PK1-ERR-1] the 1.x dialect is binary; text frames cannot be decoded.
     decode(data, isBinary): Result<V1Envelope> {

@@ -1,0 +1,77 @@
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+
+/** Connections a listener closed before any HTTP, by why. */
+export interface ConnectionRefusals {
+  overCap: number;
+  handshakeTimeout: number;
+}
+
+export interface ConnectionLimits {
+  readonly maxConnections: number;
+  readonly maxConnectionsPerAddress: number;
+  readonly handshakeTimeoutMs: number;
+}
+
+/**
+ * The caps of CONTRACT §6b on one listener, at the TCP level, before any byte is parsed: past the
+ * total or the per-address cap a new connection is closed at once; one that has not completed its
+ * HTTP request (or upgrade) within the handshake timeout is closed then. A connection that
+ * completed one has the HTTP server's own timeouts (keep-alive, headers, request), which the
+ * server sets to the same bound.
+ */
+export class ConnectionGuard {
+  private total = 0;
+  private readonly byAddress = new Map<string, number>();
+  private readonly pending = new WeakMap<Socket, NodeJS.Timeout>();
+  /** Connections closed for a cap or the handshake timeout, for metrics. */
+  readonly refused: ConnectionRefusals = { overCap: 0, handshakeTimeout: 0 };
+
+  constructor(
+    http: Server,
+    private readonly limits: ConnectionLimits,
+  ) {
+    http.headersTimeout = limits.handshakeTimeoutMs;
+    http.requestTimeout = limits.handshakeTimeoutMs;
+    http.on('connection', (socket: Socket) => this.admit(socket));
+    http.on('request', (req: { socket: Socket }) => this.settled(req.socket));
+    http.on('upgrade', (req: { socket: Socket }) => this.settled(req.socket));
+  }
+
+  get open(): number {
+    return this.total;
+  }
+
+  private admit(socket: Socket): void {
+    const address = socket.remoteAddress ?? '';
+    const fromAddress = this.byAddress.get(address) ?? 0;
+    if (this.total >= this.limits.maxConnections || fromAddress >= this.limits.maxConnectionsPerAddress) {
+      this.refused.overCap++;
+      socket.destroy();
+      return;
+    }
+    this.total++;
+    this.byAddress.set(address, fromAddress + 1);
+    const timer = setTimeout(() => {
+      this.refused.handshakeTimeout++;
+      socket.destroy();
+    }, this.limits.handshakeTimeoutMs);
+    timer.unref();
+    this.pending.set(socket, timer);
+    socket.once('close', () => {
+      this.settled(socket);
+      this.total--;
+      const left = (this.byAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.byAddress.set(address, left);
+      else this.byAddress.delete(address);
+    });
+  }
+
+  /** The connection completed a request or an upgrade: the handshake timer is done with it. */
+  private settled(socket: Socket): void {
+    const timer = this.pending.get(socket);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.pending.delete(socket);
+  }
+}
