@@ -1,7 +1,14 @@
 import { MULTI_WILDCARD, SINGLE_WILDCARD } from '../../protocol/topic.js';
 import { matchesTopic, type Pattern } from './pattern.js';
 
-const EMPTY: ReadonlySet<string> = new Set();
+/**
+ * The topics holding one segment. Most segments (a device id) are held by one topic: that one is
+ * kept as the string itself, so adding and removing it allocates nothing.
+ */
+type Holders = string | Set<string>;
+
+const NONE: readonly string[] = [];
+const sizeOf = (holders: Holders): number => (typeof holders === 'string' ? 1 : holders.size);
 
 interface Node {
   readonly id: number;
@@ -10,6 +17,8 @@ interface Node {
   children: Map<string, Node> | undefined;
   /** Set when a stored topic ends here. */
   topic: string | undefined;
+  /** The stored topic's segments, for matching a candidate without splitting it again. */
+  topicSegments: readonly string[] | undefined;
 }
 
 /**
@@ -29,8 +38,7 @@ export class TopicIndex {
    * at the topics holding its rarest one: `**.zz` over 50,000 topics costs what it returns, not a
    * walk of the whole trie.
    */
-  private readonly bySegment = new Map<string, Set<string>>();
-  private readonly segmentsOf = new Map<string, readonly string[]>();
+  private readonly bySegment = new Map<string, Holders>();
 
   get size(): number {
     return this.topics.size;
@@ -53,13 +61,9 @@ export class TopicIndex {
       node = child;
     }
     node.topic = topic;
+    node.topicSegments = segments;
     this.topics.set(topic, node);
-    this.segmentsOf.set(topic, segments);
-    for (const segment of segments) {
-      let holders = this.bySegment.get(segment);
-      if (!holders) this.bySegment.set(segment, (holders = new Set()));
-      holders.add(topic);
-    }
+    for (const segment of segments) this.hold(segment, topic);
     return true;
   }
 
@@ -69,13 +73,9 @@ export class TopicIndex {
     const end = this.topics.get(topic);
     if (end === undefined) return false;
     this.topics.delete(topic);
-    for (const segment of this.segmentsOf.get(topic) ?? []) {
-      const holders = this.bySegment.get(segment);
-      holders?.delete(topic);
-      if (holders?.size === 0) this.bySegment.delete(segment);
-    }
-    this.segmentsOf.delete(topic);
+    for (const segment of end.topicSegments ?? NONE) this.release(segment, topic);
     end.topic = undefined;
+    end.topicSegments = undefined;
     let node = end;
     while (node.parent !== undefined && node.topic === undefined && node.children === undefined) {
       const parent: Node = node.parent;
@@ -99,9 +99,26 @@ export class TopicIndex {
     }
     const candidates = this.rarestHolders(pattern);
     if (candidates === undefined) return this.walk(this.root, pattern.segments, 0, visit, undefined);
-    for (const topic of [...candidates]) {
-      const segments = this.segmentsOf.get(topic);
+    for (const topic of typeof candidates === 'string' ? [candidates] : [...candidates]) {
+      const segments = this.topics.get(topic)?.topicSegments;
       if (segments !== undefined && matchesTopic(pattern, segments)) visit(topic);
+    }
+  }
+
+  private hold(segment: string, topic: string): void {
+    const holders = this.bySegment.get(segment);
+    if (holders === undefined) this.bySegment.set(segment, topic);
+    else if (typeof holders !== 'string') holders.add(topic);
+    else if (holders !== topic) this.bySegment.set(segment, new Set([holders, topic]));
+  }
+
+  private release(segment: string, topic: string): void {
+    const holders = this.bySegment.get(segment);
+    if (holders === topic) {
+      this.bySegment.delete(segment);
+    } else if (holders !== undefined && typeof holders !== 'string') {
+      holders.delete(topic);
+      if (holders.size === 0) this.bySegment.delete(segment);
     }
   }
 
@@ -109,12 +126,13 @@ export class TopicIndex {
    * The topics holding the pattern's rarest literal segment (empty when one is held by none), or
    * undefined for a pattern of wildcards only, which the trie walks in time of what it returns.
    */
-  private rarestHolders(pattern: Pattern): ReadonlySet<string> | undefined {
-    let rarest: ReadonlySet<string> | undefined;
+  private rarestHolders(pattern: Pattern): Holders | readonly string[] | undefined {
+    let rarest: Holders | undefined;
     for (const segment of pattern.segments) {
       if (segment === SINGLE_WILDCARD || segment === MULTI_WILDCARD) continue;
-      const holders = this.bySegment.get(segment) ?? EMPTY;
-      if (rarest === undefined || holders.size < rarest.size) rarest = holders;
+      const holders = this.bySegment.get(segment);
+      if (holders === undefined) return NONE;
+      if (rarest === undefined || sizeOf(holders) < sizeOf(rarest)) rarest = holders;
     }
     return rarest;
   }
@@ -180,6 +198,6 @@ export class TopicIndex {
   }
 
   private createNode(parent: Node | undefined, segment: string): Node {
-    return { id: this.nextId++, parent, segment, children: undefined, topic: undefined };
+    return { id: this.nextId++, parent, segment, children: undefined, topic: undefined, topicSegments: undefined };
   }
 }

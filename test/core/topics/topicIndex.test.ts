@@ -53,6 +53,25 @@ describe('TopicIndex', () => {
     expect(matching(index, '**')).toEqual(['a.b']);
   });
 
+  test('a pattern with a literal segment finds its topics through the rarest one, as they come and go', () => {
+    const index = new TopicIndex();
+    for (let i = 0; i < 1000; i++) index.add(`r${i % 10}.dev${i}.m`, [`r${i % 10}`, `dev${i}`, 'm']);
+    expect(matching(index, '**.zz')).toEqual([]);
+    expect(matching(index, '**.dev5.*')).toEqual(['r5.dev5.m']); // a segment one topic holds
+    expect(matching(index, '*.dev5.zz')).toEqual([]); // one literal held by none: nothing to look at
+    index.add('q.zz.zz', ['q', 'zz', 'zz']); // a segment twice in one topic
+    expect(matching(index, '**.zz')).toEqual(['q.zz.zz']);
+    index.add('x.zz', ['x', 'zz']);
+    expect(matching(index, '**.zz')).toEqual(['q.zz.zz', 'x.zz']);
+    index.remove('q.zz.zz');
+    expect(matching(index, '**.zz')).toEqual(['x.zz']);
+    index.remove('x.zz');
+    index.remove('r5.dev5.m');
+    expect(matching(index, '**.zz')).toEqual([]);
+    expect(matching(index, '**.dev5.*')).toEqual([]);
+    expect(matching(index, 'r5.**').length).toBe(99);
+  });
+
   test('answers a literal pattern with one lookup, whatever the index holds', () => {
     // 20k lookups among 20k siblings: scanning the stored topics would take seconds, not ms.
     const index = new TopicIndex();
