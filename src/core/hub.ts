@@ -99,7 +99,7 @@ export class Hub extends EventEmitter<HubEvents> implements Ports {
   /** A PCP session, authenticated at the upgrade: it takes its URI at once. */
   connectPcp(dialect: PcpDialect, uri: string, identity: Identity, conn: Connection, log: Logger, remoteAddress?: string): InboundFrames {
     const pcp: PcpEndpoint = { uri, encode: (message) => dialect.encodeMessage(message) };
-    const session = this.open(dialect, conn, log.child({ uri }), pcp, remoteAddress);
+    const session = this.open(dialect, conn, log, pcp, remoteAddress);
     const driver = new SessionDriver(this, session, dialect);
     const connected = operations.connectPcp(this, session, identity);
     if (!connected.ok) {
@@ -127,7 +127,7 @@ export class Hub extends EventEmitter<HubEvents> implements Ports {
       dialect: dialect.name,
       encoder: dialect,
       conn,
-      log: log.child({ session: id, dialect: dialect.name }),
+      log,
       limits: this.options,
       hooks: {
         ended: (s, code, reason) => this.endSession(s, code, reason),

@@ -8,6 +8,8 @@ export interface Logger {
   warn(obj: unknown, msg?: string): void;
   info(obj: unknown, msg?: string): void;
   debug(obj: unknown, msg?: string): void;
+  /** Whether a line at `level` would be written: a caller skips building what nobody reads. */
+  isLevelEnabled(level: 'error' | 'warn' | 'info' | 'debug'): boolean;
 }
 
 /** For tests and embedders that want no output. */
@@ -17,4 +19,5 @@ export const silentLogger: Logger = {
   warn: () => undefined,
   info: () => undefined,
   debug: () => undefined,
+  isLevelEnabled: () => false,
 };

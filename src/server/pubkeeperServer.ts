@@ -24,6 +24,7 @@ import { Metrics } from './metrics.js';
 import { checkPcpUpgrade, isPcpPath, type PcpUpgrade } from './pcpUpgrade.js';
 import { BrewRelay } from './relay/brewRelay.js';
 import { TopicHashes } from './relay/topicHashes.js';
+import { OutputCoalescer } from './edge/outputCoalescer.js';
 import { WsConnection } from './wsConnection.js';
 
 // The 1.x binary dialect first (1.1 before 1.0), then the JSON dialect's own.
@@ -50,6 +51,8 @@ export class PubkeeperServer {
   private readonly pcpWss: WebSocketServer;
   private readonly liveness: Liveness;
   private readonly sockets = new OpenSockets();
+  /** Every session's output, coalesced per event-loop turn. */
+  private readonly output = new OutputCoalescer();
   private draining: Promise<void> | undefined;
   /** The websocket brew relay, on its own port, when `relayPort` is set. */
   readonly relay: BrewRelay | undefined;
@@ -129,7 +132,7 @@ export class PubkeeperServer {
       return this.wss.handleUpgrade(req, socket, head, (ws) => {
         const version = v1VersionOf(ws.protocol);
         const dialect: Dialect<unknown> = version === undefined ? jsonDialect : V1_DIALECTS[version];
-        this.attach(ws, this.hub.createSession(dialect, new WsConnection(ws), logger, req.socket.remoteAddress));
+        this.attach(ws, this.hub.createSession(dialect, new WsConnection(ws, socket, this.output), logger, req.socket.remoteAddress));
       });
     }
     if (isPcpPath(path)) {
@@ -138,7 +141,7 @@ export class PubkeeperServer {
         logger.debug({ status: checked.status, reason: checked.reason }, 'PCP upgrade refused');
         return refuseUpgrade(socket, checked.status, checked.text, `${checked.reason}\n`);
       }
-      return this.pcpWss.handleUpgrade(req, socket, head, (ws) => this.attach(ws, this.connectPcp(ws, checked, req.socket.remoteAddress)));
+      return this.pcpWss.handleUpgrade(req, socket, head, (ws) => this.attach(ws, this.connectPcp(ws, socket, checked, req.socket.remoteAddress)));
     }
     refuseUpgrade(socket, 404, 'Not Found');
   }
@@ -149,8 +152,8 @@ export class PubkeeperServer {
     return new BrewRelay({ config, logger, authority: { verify: (token) => this.hub.verify(token), topicOf: (key) => hashes.topicOf(key) } });
   }
 
-  private connectPcp(ws: WebSocket, upgrade: Extract<PcpUpgrade, { ok: true }>, remoteAddress: string | undefined): InboundFrames {
-    return this.hub.connectPcp(upgrade.dialect, upgrade.uri, upgrade.identity, new WsConnection(ws), this.options.logger, remoteAddress);
+  private connectPcp(ws: WebSocket, socket: Duplex, upgrade: Extract<PcpUpgrade, { ok: true }>, remoteAddress: string | undefined): InboundFrames {
+    return this.hub.connectPcp(upgrade.dialect, upgrade.uri, upgrade.identity, new WsConnection(ws, socket, this.output), this.options.logger, remoteAddress);
   }
 
   /**
@@ -162,12 +165,14 @@ export class PubkeeperServer {
     const { session } = inbound;
     this.sockets.add(ws);
     this.liveness.watch(ws);
-    session.log.debug('session opened');
+    // Asked first, so a session that logs nothing never makes its logger.
+    const debug = this.options.logger.isLevelEnabled('debug');
+    if (debug) session.log.debug('session opened');
     ws.on('message', (data, isBinary) => inbound.receive(toBuffer(data), isBinary));
     ws.on('error', (err) => session.log.debug({ err: err.message }, 'socket error'));
     ws.on('close', (code, reason) => {
       session.close(code, reason.toString());
-      session.log.debug({ code }, 'session closed');
+      if (debug) session.log.debug({ code }, 'session closed');
     });
   }
 }

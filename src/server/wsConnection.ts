@@ -1,29 +1,66 @@
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { Connection, Frame } from '../core/connection.js';
+import type { CoalescedSocket, OutputCoalescer } from './edge/outputCoalescer.js';
+import { buildFrame, buildHeader } from './edge/wsFrame.js';
 
 // A peer that never answers our close frame is cut after this long, so a closed session's socket
 // cannot linger (ws's own fallback is 30 s).
 const CLOSE_GRACE_MS = 2000;
 
+// Payloads this large are written behind their own header rather than copied into one buffer.
+const COPY_LIMIT = 64 * 1024;
+
+// ws's readyState for an open socket, read as a plain field compare rather than through the
+// `OPEN` getter on every send.
+const OPEN = 1;
+
 /**
  * The core's Connection seam over a ws socket: every frame to a socket, from every dialect and
  * the relay, leaves through `send` here.
+ *
+ * Data frames bypass ws's sender: we frame them ourselves (once per frame, however many sockets
+ * it goes to) and write them to the socket through the turn's coalescer. ws still answers pings
+ * and sends the close frame; it writes each of those whole and at once (no compression, so its
+ * sender never queues), so a frame of ours and one of ws's never interleave.
  */
-export class WsConnection implements Connection {
-  constructor(private readonly ws: WebSocket) {}
+export class WsConnection implements Connection, CoalescedSocket {
+  corked = false;
+  heldBytes = 0;
+
+  constructor(
+    private readonly ws: WebSocket,
+    /** The upgraded socket ws reads and writes: the same object ws holds. */
+    readonly socket: Duplex,
+    private readonly output: OutputCoalescer,
+  ) {}
 
   send(frame: Frame): void {
-    if (this.ws.readyState === this.ws.OPEN) this.ws.send(frame.data, { binary: frame.binary });
+    // Once a close frame went or came, no data frame may follow it (RFC 6455 §5.5.1).
+    if (this.ws.readyState !== OPEN) return;
+    const { data } = frame;
+    if (frame.wire !== undefined) return this.output.write(this, frame.wire);
+    if (data.length < COPY_LIMIT) {
+      const wire = buildFrame(frame.binary, data);
+      frame.wire = wire;
+      return this.output.write(this, wire);
+    }
+    const payload = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    this.output.write(this, buildHeader(frame.binary, payload.length));
+    this.output.write(this, payload);
   }
 
   close(code: number, reason: string): void {
     if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) {
       this.ws.close(code, reason);
+      // What we held goes now, ahead of the close frame ws queued behind it.
+      this.output.flushOne(this);
       setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref();
     }
   }
 
+  /** Bytes not yet handed to the kernel, including those held for this turn's flush. */
   get bufferedAmount(): number {
-    return this.ws.bufferedAmount;
+    return this.socket.writableLength;
   }
 }

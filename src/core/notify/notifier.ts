@@ -85,7 +85,7 @@ export class Notifier implements PairOutput {
 
   /** Once per session, however many of its patterns match. [PK-REG-2] */
   private fanOut(topic: readonly string[], event: BrewerEvent): void {
-    for (const session of this.subscriptions.sessionsMatching(topic)) this.deliver(session, event);
+    this.subscriptions.forEachSession(topic, (session) => this.deliver(session, event));
   }
 
   private local(ref: SessionRef): Session | undefined {

@@ -16,7 +16,7 @@ export function adoptIdentity(ports: Ports, session: Session, identity: Identity
   session.identity = identity;
   ports.sessions.identityChanged(session, previous);
   armExpiry(session, identity);
-  if (!previous) session.log = session.log.child({ sub: identity.sub });
+  if (!previous) session.subjectKnown(identity.sub);
   else enforceGrants(ports, session);
   session.updated();
 }

@@ -51,6 +51,7 @@ export interface SessionInit {
   readonly dialect: string;
   readonly encoder: EventEncoder;
   readonly conn: Connection;
+  /** The logger the session's own is made from, on its first line (see `Session.log`). */
   readonly log: Logger;
   readonly limits: SessionLimits;
   readonly hooks: SessionHooks;
@@ -70,7 +71,6 @@ export class Session {
   readonly encoder: EventEncoder;
   readonly conn: Connection;
   readonly limits: SessionLimits;
-  log: Logger;
   identity: Identity | undefined;
   /** PCP sessions: the client's URI and how messages to it are encoded. */
   readonly pcp: PcpEndpoint | undefined;
@@ -93,8 +93,13 @@ export class Session {
   readonly snapshots: WindowBudget;
   /** Refreshes with a token the session does not hold yet. */
   readonly refreshes: WindowBudget;
+  /** Set by a fan-out that reached this session, so one that matches several of its patterns sends once. */
+  fanOutStamp = 0;
+
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly hooks: SessionHooks;
+  private readonly parentLog: Logger;
+  private logger: Logger | undefined;
 
   constructor(init: SessionInit) {
     this.id = init.id;
@@ -102,7 +107,7 @@ export class Session {
     this.dialect = init.dialect;
     this.encoder = init.encoder;
     this.conn = init.conn;
-    this.log = init.log;
+    this.parentLog = init.log;
     this.limits = init.limits;
     this.hooks = init.hooks;
     this.pcp = init.pcp;
@@ -114,6 +119,25 @@ export class Session {
 
   get sub(): string | undefined {
     return this.identity?.sub;
+  }
+
+  /**
+   * The session's logger, made on its first line: most sessions never log one, and a pino child
+   * per session would cost each of them its bindings for nothing. Its lines carry the session id,
+   * dialect, PCP URI and, once authenticated, the subject.
+   */
+  get log(): Logger {
+    return (this.logger ??= this.parentLog.child({
+      session: this.id,
+      dialect: this.dialect,
+      ...(this.pcp ? { uri: this.pcp.uri } : {}),
+      ...(this.identity ? { sub: this.identity.sub } : {}),
+    }));
+  }
+
+  /** The first identity was adopted: a logger made before it takes on the subject. */
+  subjectKnown(sub: string): void {
+    if (this.logger) this.logger = this.logger.child({ sub });
   }
 
   /** Sends unless the peer has stopped reading: then the session is cut (slow consumer). */

@@ -8,6 +8,8 @@ import { SubscriptionIndex } from '../topics/subscriptionIndex.js';
  */
 export class Subscriptions {
   private readonly index = new SubscriptionIndex<Subscription>();
+  /** Tells one `forEachSession` call from the last, for the per-session dedupe. */
+  private stamp = 0;
 
   get size(): number {
     return this.index.size;
@@ -32,7 +34,9 @@ export class Subscriptions {
 
   /** How many sessions have a subscription matching the topic. */
   countMatching(topic: readonly string[]): number {
-    return this.sessionsMatching(topic).size;
+    let count = 0;
+    this.forEachSession(topic, () => count++);
+    return count;
   }
 
   private remove(subscription: Subscription): void {
@@ -40,10 +44,18 @@ export class Subscriptions {
     this.index.remove(subscription.pattern, subscription);
   }
 
-  /** Each session with a subscription matching the topic, once however many of its patterns match. */
-  sessionsMatching(topic: readonly string[]): Set<Session> {
-    const sessions = new Set<Session>();
-    this.index.forEachMatch(topic, (subscription) => sessions.add(subscription.session));
-    return sessions;
+  /**
+   * Visits each session with a subscription matching the topic, once however many of its patterns
+   * match, straight from the index: no set of sessions is built per event. The dedupe stamps each
+   * session with this call's number, so calls must not nest (a visit never fans out itself).
+   */
+  forEachSession(topic: readonly string[], visit: (session: Session) => void): void {
+    const stamp = ++this.stamp;
+    this.index.forEachMatch(topic, (subscription) => {
+      const { session } = subscription;
+      if (session.fanOutStamp === stamp) return;
+      session.fanOutStamp = stamp;
+      visit(session);
+    });
   }
 }

@@ -61,7 +61,7 @@ export function brewerEntry(hub: Hub, registration: Registration): BrewerEntry {
 /** Sessions of this node with a subscription or a 1.x patron matching the topic. */
 function subscribersOf(hub: Hub, registration: Registration): number {
   const sessions = new Set<string>();
-  for (const session of hub.subscriptions.sessionsMatching(registration.segments)) sessions.add(session.id);
+  hub.subscriptions.forEachSession(registration.segments, (session) => sessions.add(session.id));
   hub.patrons.index.forEachMatch(registration.segments, (patron) => {
     if (patron.owner.node === hub.engine.node) sessions.add(patron.owner.session);
   });

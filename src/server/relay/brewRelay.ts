@@ -18,6 +18,7 @@ import { OpenSockets } from '../edge/openSockets.js';
 import { bearerToken, pathOf, refuseUpgrade, toBuffer } from '../edge/upgrade.js';
 import { createWsServer } from '../edge/wsServer.js';
 import { Liveness } from '../liveness.js';
+import { OutputCoalescer } from '../edge/outputCoalescer.js';
 import { WsConnection } from '../wsConnection.js';
 
 /** What the relay asks the server: who a token is, and which topic a hash stands for. */
@@ -80,6 +81,7 @@ export class BrewRelay {
   private readonly liveness: Liveness;
   private readonly peers = new Set<RelayPeer>();
   private readonly sockets = new OpenSockets();
+  private readonly output = new OutputCoalescer();
   /** topic hash (hex) → joined connections; deleted when it empties. */
   private readonly pools = new Map<string, Set<RelayPeer>>();
   /** topic hash (hex) → last payload, as a frame. A Map keeps insertion order: the first key is the oldest. */
@@ -168,12 +170,12 @@ export class BrewRelay {
       }
       identity = verified.value;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.attach(ws, identity));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.attach(ws, socket, identity));
   }
 
-  private attach(ws: WebSocket, identity: Identity | undefined): void {
+  private attach(ws: WebSocket, socket: Duplex, identity: Identity | undefined): void {
     const log = this.options.logger.child({ session: `relay-${this.nextId++}`, dialect: 'relay', ...(identity ? { sub: identity.sub } : {}) });
-    const peer = new RelayPeer(new WsConnection(ws), log, new WindowBudget(this.options.config.maxErrorsPer10s), identity);
+    const peer = new RelayPeer(new WsConnection(ws, socket, this.output), log, new WindowBudget(this.options.config.maxErrorsPer10s), identity);
     this.peers.add(peer);
     this.sockets.add(ws);
     this.liveness.watch(ws);
