@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { flatUuid } from './util/flatUuid.js';
 import { EventEmitter } from 'node:events';
 import { CloseCode, CloseReason } from '../protocol/closeCodes.js';
 import { fail, type ErrorCode, type Result } from '../protocol/errors.js';
@@ -17,7 +18,7 @@ import { followUris } from './pcp/presence.js';
 import type { CoreOptions, CoreStats, Ports } from './ports.js';
 import { LocalRegistryEngine } from './registry/localEngine.js';
 import type { RegistryEngine } from './registry/registryEngine.js';
-import { Session, type PcpEndpoint } from './sessions/session.js';
+import { Session, type PcpEndpoint, type SessionHooks } from './sessions/session.js';
 import { SessionTable } from './sessions/sessionTable.js';
 import { Subscriptions } from './subscriptions/subscriptions.js';
 
@@ -53,6 +54,12 @@ export class Hub extends EventEmitter<HubEvents> implements Ports {
   readonly inventory: Inventory;
   /** Revoked tokens: refused by `verify` whatever their signature ([ADM-REVOKE-1]). */
   readonly revocations = new Revocations();
+  /** How every session reports back: one object for all of them, not three closures each. */
+  private readonly sessionHooks: SessionHooks = {
+    ended: (s, code, reason) => this.endSession(s, code, reason),
+    errored: (s, code) => this.emit('errorSent', s, code),
+    updated: (s) => this.emit('sessionUpdated', s),
+  };
 
   constructor(
     readonly options: HubOptions,
@@ -120,7 +127,7 @@ export class Hub extends EventEmitter<HubEvents> implements Ports {
   }
 
   private open(dialect: EventEncoder & { readonly name: string }, conn: Connection, log: Logger, pcp?: PcpEndpoint, remoteAddress?: string): Session {
-    const id = randomUUID();
+    const id = flatUuid();
     const session = new Session({
       id,
       node: this.engine.node,
@@ -129,11 +136,7 @@ export class Hub extends EventEmitter<HubEvents> implements Ports {
       conn,
       log,
       limits: this.options,
-      hooks: {
-        ended: (s, code, reason) => this.endSession(s, code, reason),
-        errored: (s, code) => this.emit('errorSent', s, code),
-        updated: (s) => this.emit('sessionUpdated', s),
-      },
+      hooks: this.sessionHooks,
       remoteAddress,
       ...(pcp ? { pcp } : {}),
     });

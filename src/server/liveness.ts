@@ -8,16 +8,26 @@ import type { WebSocket } from 'ws';
 export class Liveness {
   private readonly missed = new Map<WebSocket, number>();
   private readonly timer: NodeJS.Timeout;
+  // One listener each for every socket (ws calls them on the socket): no closure per connection.
+  private readonly answered: (this: WebSocket) => void;
+  private readonly forget: (this: WebSocket) => void;
 
   constructor(intervalMs: number, private readonly maxMissed: number) {
     this.timer = setInterval(() => this.tick(), intervalMs);
     this.timer.unref();
+    const missed = this.missed;
+    this.answered = function (this: WebSocket) {
+      missed.set(this, 0);
+    };
+    this.forget = function (this: WebSocket) {
+      missed.delete(this);
+    };
   }
 
   watch(ws: WebSocket): void {
     this.missed.set(ws, 0);
-    ws.on('pong', () => this.missed.set(ws, 0));
-    ws.once('close', () => this.missed.delete(ws));
+    ws.on('pong', this.answered);
+    ws.on('close', this.forget);
   }
 
   stop(): void {

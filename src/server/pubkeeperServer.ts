@@ -15,7 +15,7 @@ import { JSON_SUBPROTOCOL } from '../protocol/pubkeeper/packets.js';
 import { ConnectionGuard } from './edge/connectionGuard.js';
 import { closeHttp, listen } from './edge/listen.js';
 import { OpenSockets } from './edge/openSockets.js';
-import { pathOf, refuseUpgrade, toBuffer } from './edge/upgrade.js';
+import { destroyOnError, pathOf, refuseUpgrade, toBuffer } from './edge/upgrade.js';
 import { createWsServer } from './edge/wsServer.js';
 import { AdminPlane } from './admin/adminPlane.js';
 import { handleHttp } from './httpRoutes.js';
@@ -124,7 +124,7 @@ export class PubkeeperServer {
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroyOnError);
     if (this.draining) return refuseUpgrade(socket, 503, 'Service Unavailable');
     const path = pathOf(req.url);
     const { logger } = this.options;

@@ -20,12 +20,14 @@ const OPEN = 1;
  * the relay, leaves through `send` here.
  *
  * Data frames bypass ws's sender: we frame them ourselves (once per frame, however many sockets
- * it goes to) and write them to the socket through the turn's coalescer. ws still answers pings
- * and sends the close frame; it writes each of those whole and at once (no compression, so its
- * sender never queues), so a frame of ours and one of ws's never interleave.
+ * it goes to) and hand them to the turn's coalescer. ws still answers pings and sends the close
+ * frame, each written whole and at once (no compression, so its sender never queues), so a frame
+ * of ours and one of ws's never interleave. A pong may overtake data held for the turn (control
+ * frames may come between messages, RFC 6455 §5.4); a close frame never does: what we hold is
+ * written before it.
  */
 export class WsConnection implements Connection, CoalescedSocket {
-  corked = false;
+  held: Uint8Array[] | undefined = undefined;
   heldBytes = 0;
 
   constructor(
@@ -36,8 +38,7 @@ export class WsConnection implements Connection, CoalescedSocket {
   ) {}
 
   send(frame: Frame): void {
-    // Once a close frame went or came, no data frame may follow it (RFC 6455 §5.5.1).
-    if (this.ws.readyState !== OPEN) return;
+    if (!this.open) return;
     const { data } = frame;
     if (frame.wire !== undefined) return this.output.write(this, frame.wire);
     if (data.length < COPY_LIMIT) {
@@ -50,17 +51,22 @@ export class WsConnection implements Connection, CoalescedSocket {
     this.output.write(this, payload);
   }
 
+  /** Once a close frame went or came, no data frame may follow it (RFC 6455 §5.5.1). */
+  get open(): boolean {
+    return this.ws.readyState === OPEN;
+  }
+
   close(code: number, reason: string): void {
     if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) {
-      this.ws.close(code, reason);
-      // What we held goes now, ahead of the close frame ws queued behind it.
+      // What we hold goes first: ws writes its close frame at once, and nothing may follow it.
       this.output.flushOne(this);
+      this.ws.close(code, reason);
       setTimeout(() => this.ws.terminate(), CLOSE_GRACE_MS).unref();
     }
   }
 
   /** Bytes not yet handed to the kernel, including those held for this turn's flush. */
   get bufferedAmount(): number {
-    return this.socket.writableLength;
+    return this.socket.writableLength + this.heldBytes;
   }
 }

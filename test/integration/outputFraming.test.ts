@@ -31,68 +31,91 @@ describe('WebSocket framing (RFC 6455 §5.2)', () => {
   });
 });
 
-/** A real Writable that records each batch the stream hands down: one entry per write syscall it would make. */
-function recordingSocket(): CoalescedSocket & { batches: Buffer[][] } {
-  const batches: Buffer[][] = [];
+type RecordingSocket = CoalescedSocket & { batches: Buffer[]; open: boolean };
+
+/** A real Writable that records each buffer handed to it: one per write syscall a socket would make. */
+function recordingSocket(): RecordingSocket {
+  const batches: Buffer[] = [];
   const socket = new Writable({
-    writev(chunks, callback) {
-      batches.push(chunks.map((c) => c.chunk as Buffer));
-      callback();
-    },
     write(chunk: Buffer, _encoding, callback) {
-      batches.push([chunk]);
+      batches.push(chunk);
       callback();
     },
   });
-  return Object.assign(socket as unknown as CoalescedSocket, { socket, corked: false, heldBytes: 0, batches }) as CoalescedSocket & { batches: Buffer[][] };
+  return { socket, held: undefined, heldBytes: 0, open: true, batches };
 }
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const bytes = (...values: number[]): Buffer => Buffer.from(values);
 
 describe('output coalescing', () => {
-  it('everything written to a socket in one turn leaves in one batch, in order, and counts as unsent until then', async () => {
+  it('everything written to a socket in one turn leaves as one buffer, in order, counted as held until then', async () => {
     const output = new OutputCoalescer();
     const target = recordingSocket();
-    for (let i = 0; i < 100; i++) output.write(target, Buffer.from([i]));
+    for (let i = 0; i < 100; i++) output.write(target, bytes(i));
     expect(target.batches).toEqual([]);
-    expect(target.socket.writableLength).toBe(100);
+    expect(target.heldBytes).toBe(100);
     await nextTurn();
-    expect(target.batches).toHaveLength(1);
-    expect(Buffer.concat(target.batches[0] ?? [])).toEqual(Buffer.from(Array.from({ length: 100 }, (_, i) => i)));
-    expect(target.socket.writableLength).toBe(0);
+    expect(target.batches).toEqual([Buffer.from(Array.from({ length: 100 }, (_, i) => i))]);
+    expect(target.heldBytes).toBe(0);
+  });
+
+  it('a lone frame is written as it is, not copied', async () => {
+    const output = new OutputCoalescer();
+    const target = recordingSocket();
+    const frame = bytes(1, 2, 3);
+    output.write(target, frame);
+    await nextTurn();
+    expect(target.batches[0]).toBe(frame);
   });
 
   it('many sockets written in one turn are flushed by one pass; the next turn starts afresh', async () => {
     const output = new OutputCoalescer();
     const targets = Array.from({ length: 50 }, recordingSocket);
-    for (let round = 0; round < 3; round++) for (const t of targets) output.write(t, Buffer.from([round]));
+    for (let round = 0; round < 3; round++) for (const t of targets) output.write(t, bytes(round));
     await nextTurn();
-    for (const t of targets) expect(t.batches).toEqual([[Buffer.from([0]), Buffer.from([1]), Buffer.from([2])]]);
-    for (const t of targets) output.write(t, Buffer.from([9]));
+    for (const t of targets) expect(t.batches).toEqual([bytes(0, 1, 2)]);
+    for (const t of targets) output.write(t, bytes(9));
     await nextTurn();
-    for (const t of targets) expect(t.batches.at(-1)).toEqual([Buffer.from([9])]);
+    for (const t of targets) expect(t.batches).toEqual([bytes(0, 1, 2), bytes(9)]);
   });
 
-  it('a socket past the byte cap is flushed at once, and what follows is held again', async () => {
+  it('a socket past the byte cap is written at once, and what follows is held again', async () => {
     const output = new OutputCoalescer(1000);
     const target = recordingSocket();
     for (let i = 0; i < 25; i++) output.write(target, Buffer.alloc(100, i));
-    // Two flushes at 1,000 bytes each; the last 500 wait for the turn's end.
-    expect(target.batches.map((b) => b.length)).toEqual([10, 10]);
+    expect(target.batches.map((b) => b.length)).toEqual([1000, 1000]);
     await nextTurn();
-    expect(target.batches.map((b) => b.length)).toEqual([10, 10, 5]);
-    expect(Buffer.concat(target.batches.flat())).toEqual(Buffer.concat(Array.from({ length: 25 }, (_, i) => Buffer.alloc(100, i))));
+    expect(target.batches.map((b) => b.length)).toEqual([1000, 1000, 500]);
+    expect(Buffer.concat(target.batches)).toEqual(Buffer.concat(Array.from({ length: 25 }, (_, i) => Buffer.alloc(100, i))));
   });
 
-  it('flushOne sends what a socket holds now, and the turn does not uncork it twice', async () => {
-    const output = new OutputCoalescer();
+  it('a chunk past the cap goes after what is held, uncopied', async () => {
+    const output = new OutputCoalescer(1000);
     const target = recordingSocket();
-    output.write(target, Buffer.from('a'));
-    output.flushOne(target);
-    expect(target.batches).toEqual([[Buffer.from('a')]]);
-    target.socket.cork(); // someone else's cork must survive our end-of-turn pass
+    const big = Buffer.alloc(5000, 7);
+    output.write(target, bytes(1));
+    output.write(target, big);
+    output.write(target, bytes(2));
+    expect(target.batches).toEqual([bytes(1), big]);
+    expect(target.batches[1]).toBe(big);
     await nextTurn();
-    expect(target.socket.writableCorked).toBe(1);
+    expect(target.batches).toEqual([bytes(1), big, bytes(2)]);
+  });
+
+  it('flushOne writes what a socket holds now; a socket closed meanwhile gets nothing more', async () => {
+    const output = new OutputCoalescer();
+    const kept = recordingSocket();
+    output.write(kept, bytes(1));
+    output.flushOne(kept);
+    expect(kept.batches).toEqual([bytes(1)]);
+    const closing = recordingSocket();
+    output.write(closing, bytes(1));
+    closing.open = false;
+    await nextTurn();
+    expect(kept.batches).toEqual([bytes(1)]);
+    expect(closing.batches).toEqual([]);
+    expect(closing.heldBytes).toBe(0);
   });
 });
 
@@ -114,7 +137,7 @@ describe('pre-framed output over real sockets', () => {
     const subscriber = await t.client('subscriber');
     await subscriber.subscribe('big.*');
     const seen: string[] = [];
-    subscriber.on('notify', (event: { brewer: { uuid: string; pad: string } }) => seen.push(`${event.brewer.uuid}:${event.brewer.pad.length}`));
+    subscriber.on('notify', (event) => seen.push(`${event.brewer.uuid}:${String(event.brewer.pad).length}`));
     let pongs = 0;
     subscriber.socket.on('pong', () => pongs++);
     // Brewer objects sized so the notification frames straddle 125, 65,535 and 65,536 bytes.

@@ -20,7 +20,7 @@ export class SessionDriver<Request> implements RequestContext {
   ) {
     // [PK-AUTH-3] [PK1-AUTH-2] no successful authentication within the auth timeout: close 4001.
     if (dialect.inBandAuth) {
-      session.setTimer(ports.options.authTimeoutMs, () => {
+      session.authTimer = session.setTimer(ports.options.authTimeoutMs, () => {
         if (session.identity) return;
         session.log.warn('not authenticated in time, closing');
         session.close(CloseCode.AUTH_TIMEOUT, CloseReason.AUTH_TIMEOUT);

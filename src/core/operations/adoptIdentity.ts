@@ -16,7 +16,11 @@ export function adoptIdentity(ports: Ports, session: Session, identity: Identity
   session.identity = identity;
   ports.sessions.identityChanged(session, previous);
   armExpiry(session, identity);
-  if (!previous) session.subjectKnown(identity.sub);
+  if (!previous) {
+    session.clearTimer(session.authTimer);
+    session.authTimer = undefined;
+    session.subjectKnown(identity.sub);
+  }
   else enforceGrants(ports, session);
   session.updated();
 }

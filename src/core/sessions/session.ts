@@ -85,18 +85,18 @@ export class Session {
    * snapshot, an inventory flush) and changes state under it.
    */
   cut = false;
+  /** Until the first authentication, for in-band dialects ([PK-AUTH-3]); cleared by it. */
+  authTimer: NodeJS.Timeout | undefined;
   /** When the identity's token expires ([PK-AUTH-6]). */
   expiryTimer: NodeJS.Timeout | undefined;
 
-  private readonly errors: WindowBudget;
-  /** Snapshots cost one each plus one per brewer they send ([PK-SUB-6]). */
-  readonly snapshots: WindowBudget;
-  /** Refreshes with a token the session does not hold yet. */
-  readonly refreshes: WindowBudget;
+  // The budgets are made on first use: most sessions never err, refresh or re-snapshot.
+  private errorBudget: WindowBudget | undefined;
+  private snapshotBudget: WindowBudget | undefined;
+  private refreshBudget: WindowBudget | undefined;
   /** Set by a fan-out that reached this session, so one that matches several of its patterns sends once. */
   fanOutStamp = 0;
 
-  private readonly timers = new Set<NodeJS.Timeout>();
   private readonly hooks: SessionHooks;
   private readonly parentLog: Logger;
   private logger: Logger | undefined;
@@ -112,9 +112,6 @@ export class Session {
     this.hooks = init.hooks;
     this.pcp = init.pcp;
     this.remoteAddress = init.remoteAddress;
-    this.errors = new WindowBudget(init.limits.maxErrorsPer10s);
-    this.snapshots = new WindowBudget(init.limits.snapshotBudgetPer10s);
-    this.refreshes = new WindowBudget(init.limits.maxTokenRefreshesPer10s);
   }
 
   get sub(): string | undefined {
@@ -133,6 +130,16 @@ export class Session {
       ...(this.pcp ? { uri: this.pcp.uri } : {}),
       ...(this.identity ? { sub: this.identity.sub } : {}),
     }));
+  }
+
+  /** Snapshots cost one each plus one per brewer they send ([PK-SUB-6]). */
+  get snapshots(): WindowBudget {
+    return (this.snapshotBudget ??= new WindowBudget(this.limits.snapshotBudgetPer10s));
+  }
+
+  /** Refreshes with a token the session does not hold yet. */
+  get refreshes(): WindowBudget {
+    return (this.refreshBudget ??= new WindowBudget(this.limits.maxTokenRefreshesPer10s));
   }
 
   /** The first identity was adopted: a logger made before it takes on the subject. */
@@ -158,8 +165,9 @@ export class Session {
    */
   countError(code: ErrorCode, now = Date.now()): boolean {
     this.hooks.errored(this, code);
-    if (this.errors.spend(1, now)) {
-      this.log.warn({ errors: this.errors.spent }, 'error flood, closing');
+    const errors = (this.errorBudget ??= new WindowBudget(this.limits.maxErrorsPer10s));
+    if (errors.spend(1, now)) {
+      this.log.warn({ errors: errors.spent }, 'error flood, closing');
       this.close(CloseCode.POLICY, CloseReason.ERROR_FLOOD);
       return false;
     }
@@ -171,29 +179,29 @@ export class Session {
     if (!this.closed) this.hooks.updated(this);
   }
 
-  /** A timer that dies with the session and never keeps the process alive. */
+  /**
+   * A timer that never runs once the session closed and never keeps the process alive. The caller
+   * keeps it in `authTimer` or `expiryTimer`, the two a session has, which its close clears (a set
+   * of timers per session would cost every idle session for two fields' worth of need).
+   */
   setTimer(ms: number, fn: () => void): NodeJS.Timeout {
     const timer = setTimeout(() => {
-      this.timers.delete(timer);
       if (!this.closed) fn();
     }, ms);
     timer.unref();
-    this.timers.add(timer);
     return timer;
   }
 
   clearTimer(timer: NodeJS.Timeout | undefined): void {
-    if (!timer) return;
-    clearTimeout(timer);
-    this.timers.delete(timer);
+    if (timer) clearTimeout(timer);
   }
 
   /** Idempotent; cleans up the session's state at once, before the close handshake finishes. */
   close(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+    clearTimeout(this.authTimer);
+    clearTimeout(this.expiryTimer);
     try {
       this.conn.close(code, reason);
     } finally {

@@ -11,7 +11,11 @@ interface Node<T> {
   literals: Map<string, Node<T>> | undefined;
   single: Node<T> | undefined;
   multi: Node<T> | undefined;
-  /** Values whose pattern ends exactly here. */
+  /**
+   * Values whose pattern ends exactly here: the one value alone, as most patterns have a single
+   * subscriber (a Set costs each of them about 200 bytes), and a Set from the second on.
+   */
+  one: T | undefined;
   values: Set<T> | undefined;
 }
 
@@ -25,8 +29,8 @@ interface Node<T> {
  * matches exactly once, so a value stored under two matching patterns is visited twice: the
  * caller, which knows what a value means (a session, a subscription), dedupes if it needs to.
  *
- * The visitor may add and remove entries (a slow consumer can be closed mid-publish): values
- * are kept in Sets, so a removed value that was not reached yet is not visited.
+ * The visitor may add and remove entries (a slow consumer can be closed mid-publish): a removed
+ * value that was not reached yet is not visited.
  */
 export class SubscriptionIndex<T> {
   private nextId = 0;
@@ -48,9 +52,14 @@ export class SubscriptionIndex<T> {
   add(pattern: Pattern, value: T): boolean {
     let node = this.root;
     for (const segment of pattern.segments) node = this.childOrCreate(node, segment);
-    node.values ??= new Set();
-    if (node.values.has(value)) return false;
-    node.values.add(value);
+    if (node.one === value || node.values?.has(value)) return false;
+    if (node.values !== undefined) node.values.add(value);
+    else if (node.one === undefined) node.one = value;
+    else {
+      // Never turned back into `one`: a visit may be walking this Set while values go.
+      node.values = new Set([node.one, value]);
+      node.one = undefined;
+    }
     this.entries++;
     return true;
   }
@@ -62,9 +71,10 @@ export class SubscriptionIndex<T> {
       node = childOf(node, segment);
       if (node === undefined) return false;
     }
-    if (node.values === undefined || !node.values.delete(value)) return false;
+    if (node.one === value) node.one = undefined;
+    else if (node.values === undefined || !node.values.delete(value)) return false;
+    else if (node.values.size === 0) node.values = undefined;
     this.entries--;
-    if (node.values.size === 0) node.values = undefined;
     this.prune(node);
     return true;
   }
@@ -94,7 +104,8 @@ export class SubscriptionIndex<T> {
       memo.add(key);
     }
     if (j === topic.length) {
-      if (node.values !== undefined) for (const value of node.values) visit(value);
+      if (node.one !== undefined) visit(node.one);
+      else if (node.values !== undefined) for (const value of node.values) visit(value);
     } else {
       const segment = topic[j];
       const literal = segment === undefined ? undefined : node.literals?.get(segment);
@@ -120,6 +131,7 @@ export class SubscriptionIndex<T> {
       literals: undefined,
       single: undefined,
       multi: undefined,
+      one: undefined,
       values: undefined,
     };
   }
@@ -137,7 +149,7 @@ export class SubscriptionIndex<T> {
 
   private prune(from: Node<T>): void {
     let node = from;
-    while (node.parent !== undefined && node.values === undefined && isLeaf(node)) {
+    while (node.parent !== undefined && node.one === undefined && node.values === undefined && isLeaf(node)) {
       const parent: Node<T> = node.parent;
       if (node.segment === SINGLE_WILDCARD) parent.single = undefined;
       else if (node.segment === MULTI_WILDCARD) parent.multi = undefined;

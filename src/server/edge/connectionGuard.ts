@@ -26,6 +26,8 @@ export class ConnectionGuard {
   private readonly pending = new WeakMap<Socket, NodeJS.Timeout>();
   /** Connections closed for a cap or the handshake timeout, for metrics. */
   readonly refused: ConnectionRefusals = { overCap: 0, handshakeTimeout: 0 };
+  /** One 'close' listener for every socket (Node calls it on the socket): no closure per connection. */
+  private readonly release: (this: Socket) => void;
 
   constructor(
     http: Server,
@@ -33,6 +35,10 @@ export class ConnectionGuard {
   ) {
     http.headersTimeout = limits.handshakeTimeoutMs;
     http.requestTimeout = limits.handshakeTimeoutMs;
+    const closed = (socket: Socket): void => this.closed(socket);
+    this.release = function (this: Socket) {
+      closed(this);
+    };
     http.on('connection', (socket: Socket) => this.admit(socket));
     http.on('request', (req: { socket: Socket }) => this.settled(req.socket));
     http.on('upgrade', (req: { socket: Socket }) => this.settled(req.socket));
@@ -58,13 +64,17 @@ export class ConnectionGuard {
     }, this.limits.handshakeTimeoutMs);
     timer.unref();
     this.pending.set(socket, timer);
-    socket.once('close', () => {
-      this.settled(socket);
-      this.total--;
-      const left = (this.byAddress.get(address) ?? 1) - 1;
-      if (left > 0) this.byAddress.set(address, left);
-      else this.byAddress.delete(address);
-    });
+    socket.on('close', this.release);
+  }
+
+  private closed(socket: Socket): void {
+    this.settled(socket);
+    this.total--;
+    // Node keeps the peer's address once read (admit read it), so it is still there after the close.
+    const address = socket.remoteAddress ?? '';
+    const left = (this.byAddress.get(address) ?? 1) - 1;
+    if (left > 0) this.byAddress.set(address, left);
+    else this.byAddress.delete(address);
   }
 
   /** The connection completed a request or an upgrade: the handshake timer is done with it. */

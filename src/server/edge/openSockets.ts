@@ -6,10 +6,19 @@ import type { WebSocket } from 'ws';
  */
 export class OpenSockets {
   private readonly sockets = new Set<WebSocket>();
+  /** One listener for every socket (ws calls it on the socket): no closure kept per connection. */
+  private readonly forget: (this: WebSocket) => void;
+
+  constructor() {
+    const sockets = this.sockets;
+    this.forget = function (this: WebSocket) {
+      sockets.delete(this);
+    };
+  }
 
   add(ws: WebSocket): void {
     this.sockets.add(ws);
-    ws.once('close', () => this.sockets.delete(ws));
+    ws.on('close', this.forget);
   }
 
   /** Resolves once every socket has closed, or after `timeoutMs`. */

@@ -2,6 +2,15 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { RawData } from 'ws';
 
+/**
+ * An upgrading socket's 'error' listener: it goes. A function of the module and not a closure in
+ * the upgrade handler, whose scope holds the request: a closure there would keep the request and
+ * its headers alive for as long as the connection lasts.
+ */
+export function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
 /** Refuses an upgrade with a plain HTTP answer; no WebSocket ever exists for it. */
 export function refuseUpgrade(socket: Duplex, status: number, text: string, body = ''): void {
   const length = Buffer.byteLength(body);

@@ -15,7 +15,7 @@ import { compilePattern } from '../../protocol/topicPattern.js';
 import { ConnectionGuard } from '../edge/connectionGuard.js';
 import { closeHttp, listen } from '../edge/listen.js';
 import { OpenSockets } from '../edge/openSockets.js';
-import { bearerToken, pathOf, refuseUpgrade, toBuffer } from '../edge/upgrade.js';
+import { bearerToken, destroyOnError, pathOf, refuseUpgrade, toBuffer } from '../edge/upgrade.js';
 import { createWsServer } from '../edge/wsServer.js';
 import { Liveness } from '../liveness.js';
 import { OutputCoalescer } from '../edge/outputCoalescer.js';
@@ -151,7 +151,7 @@ export class BrewRelay {
 
   /** [RELAY-1] `GET /` with an acceptable subprotocol, or an HTTP refusal. */
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroyOnError);
     if (this.closing) return refuseUpgrade(socket, 503, 'Service Unavailable');
     if (pathOf(req.url) !== '/') return refuseUpgrade(socket, 404, 'Not Found');
     const offered = offeredSubprotocols(req.headers['sec-websocket-protocol']);
