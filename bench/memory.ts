@@ -32,5 +32,5 @@ export function benchHub(): Hub {
 export function allRights(sub: string): Identity {
   const grants = parseRights(['all']);
   if (!grants.ok) throw grants.error;
-  return { sub, grants: grants.value, token: '' };
+  return { sub, grants: grants.value, tokenLength: 0, tokenDigest: '' };
 }

@@ -9,6 +9,7 @@ const modules: ReadonlyArray<() => Promise<BenchModule>> = [
   () => import('./patternCost.js'),
   () => import('./fanout.js'),
   () => import('./routing.js'),
+  () => import('./authVerify.js'),
 ];
 
 for (const load of modules) {

@@ -32,14 +32,19 @@ const OBJECT_RIGHT_KEYS = new Set(['topic', 'read', 'write']);
 // Enough of a bad right to recognize it in an error, short enough to keep errors and logs small.
 const MAX_SHOWN_RIGHT_CHARS = 64;
 
+/**
+ * What the rights add up to. The lists stay undefined until a right needs one: most tokens hold
+ * a few kinds of right, and every session keeps its grants.
+ */
 interface Collected {
   all: boolean;
   admin: boolean;
-  brew: Pattern[];
-  subscribe: Pattern[];
-  send: PcpUriPattern[];
-  inventory: PcpUriPattern[];
-  described: Set<string>;
+  brew: Pattern[] | undefined;
+  subscribe: Pattern[] | undefined;
+  send: PcpUriPattern[] | undefined;
+  inventory: PcpUriPattern[] | undefined;
+  /** Filled only for describe(): normalized text in token order, deduplicated. */
+  described: Set<string> | undefined;
 }
 
 /**
@@ -49,28 +54,28 @@ interface Collected {
  */
 export function parseRights(rights: unknown): Result<Grants> {
   if (!Array.isArray(rights)) return fail('UNAUTHENTICATED', 'invalid rights: must be an array');
-  const acc: Collected = {
-    all: false,
-    admin: false,
-    brew: [],
-    subscribe: [],
-    send: [],
-    inventory: [],
-    described: new Set(),
-  };
-  for (const right of rights as unknown[]) {
-    if (!addRight(acc, right)) {
-      return fail('UNAUTHENTICATED', `invalid rights: ${show(right)} is not a valid right`);
-    }
+  const acc = collect(rights as readonly unknown[], undefined);
+  if ('bad' in acc) {
+    return fail('UNAUTHENTICATED', `invalid rights: ${show(acc.bad)} is not a valid right`);
   }
-  return ok(buildGrants(acc));
+  // A copy: describe() re-reads the claim, and the caller's array is the caller's.
+  return ok(new TokenGrants(acc, (rights as readonly unknown[]).slice()));
+}
+
+/** Every right into one Collected, or the first malformed one. */
+function collect(rights: readonly unknown[], described: Set<string> | undefined): Collected | { bad: unknown } {
+  const acc: Collected = { all: false, admin: false, brew: undefined, subscribe: undefined, send: undefined, inventory: undefined, described };
+  for (const right of rights) {
+    if (!addRight(acc, right)) return { bad: right };
+  }
+  return acc;
 }
 
 /** Adds one right; false when it is malformed. */
 function addRight(acc: Collected, right: unknown): boolean {
   if (right === ALL_RIGHT) {
     acc.all = true;
-    acc.described.add(ALL_RIGHT);
+    acc.described?.add(ALL_RIGHT);
     return true;
   }
   if (typeof right === 'string') return addStringRight(acc, right);
@@ -94,14 +99,14 @@ function addStringRight(acc: Collected, right: string): boolean {
     case 'inventory': {
       const pattern = parsePcpUriPattern(source);
       if (pattern === null) return false;
-      acc[action].push(pattern);
-      acc.described.add(`${action}:${pattern.source}`);
+      (acc[action] ??= []).push(pattern);
+      acc.described?.add(`${action}:${pattern.source}`);
       return true;
     }
     case 'admin':
       if (source !== '*') return false;
       acc.admin = true;
-      acc.described.add('admin:*');
+      acc.described?.add('admin:*');
       return true;
     default:
       return false;
@@ -125,24 +130,64 @@ function addTopicRight(acc: Collected, action: 'brew' | 'subscribe', source: str
   const parsed = parseTopic(source, { wildcards: true }, 'right');
   if (!parsed.ok) return false;
   const pattern = compilePattern(source, parsed.value);
-  acc[action].push(pattern);
-  acc.described.add(`${action}:${pattern.segments.join('.')}`);
+  (acc[action] ??= []).push(pattern);
+  acc.described?.add(`${action}:${pattern.segments.join('.')}`);
   return true;
 }
 
-function buildGrants(acc: Collected): Grants {
-  const { all, brew, subscribe, send, inventory } = acc;
-  const described = [...acc.described];
-  return Object.freeze({
-    all,
-    admin: all || acc.admin,
-    hasInventoryRight: all || inventory.length > 0,
-    canBrew: (topic: readonly string[]) => all || brew.some((p) => matchesTopic(p, topic)),
-    canSubscribe: (pattern: Pattern) => all || subscribe.some((p) => covers(p, pattern)),
-    canSend: (uri: string) => all || send.some((p) => matchesPcpUri(p, uri)),
-    canSeeInventory: (uri: string) => all || inventory.some((p) => matchesPcpUri(p, uri)),
-    describe: () => [...described],
-  });
+const NONE: readonly never[] = Object.freeze([]);
+
+/**
+ * One class rather than an object of six closures: every session keeps its grants, and an
+ * instance holds its lists only (the empty ones shared), its checks living once on the
+ * prototype. describe() is for logs and tests, so its text is built when asked for, from the
+ * claim itself.
+ */
+class TokenGrants implements Grants {
+  readonly all: boolean;
+  readonly admin: boolean;
+  private readonly brew: readonly Pattern[];
+  private readonly subscribe: readonly Pattern[];
+  private readonly send: readonly PcpUriPattern[];
+  private readonly inventory: readonly PcpUriPattern[];
+
+  constructor(
+    acc: Collected,
+    private readonly rights: readonly unknown[],
+  ) {
+    this.all = acc.all;
+    this.admin = acc.all || acc.admin;
+    this.brew = acc.brew ?? NONE;
+    this.subscribe = acc.subscribe ?? NONE;
+    this.send = acc.send ?? NONE;
+    this.inventory = acc.inventory ?? NONE;
+  }
+
+  get hasInventoryRight(): boolean {
+    return this.all || this.inventory.length > 0;
+  }
+
+  canBrew(topic: readonly string[]): boolean {
+    return this.all || this.brew.some((p) => matchesTopic(p, topic));
+  }
+
+  canSubscribe(pattern: Pattern): boolean {
+    return this.all || this.subscribe.some((p) => covers(p, pattern));
+  }
+
+  canSend(uri: string): boolean {
+    return this.all || this.send.some((p) => matchesPcpUri(p, uri));
+  }
+
+  canSeeInventory(uri: string): boolean {
+    return this.all || this.inventory.some((p) => matchesPcpUri(p, uri));
+  }
+
+  describe(): string[] {
+    const described = new Set<string>();
+    collect(this.rights, described);
+    return [...described];
+  }
 }
 
 /** A JSON rendering (quotes, escaped control characters) cut to a readable length. */

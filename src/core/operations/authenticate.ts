@@ -1,5 +1,5 @@
 import { fail, ok, type Result } from '../../protocol/errors.js';
-import type { Identity } from '../auth/verifyToken.js';
+import { holdsToken, type Identity } from '../auth/verifyToken.js';
 import type { Ports } from '../ports.js';
 import type { Session } from '../sessions/session.js';
 import { adoptIdentity } from './adoptIdentity.js';
@@ -10,8 +10,9 @@ import { adoptIdentity } from './adoptIdentity.js';
  */
 export function authenticate(ports: Ports, session: Session, token: unknown): Result<Identity> {
   // The very token the session holds (the SDK's barrier): already verified, same rights, same
-  // exp, so there is nothing to re-check and nothing to prune.
-  if (session.identity !== undefined && token === session.identity.token) return ok(session.identity);
+  // exp, so there is nothing to re-check and nothing to prune. The session keeps a digest of it,
+  // not the token.
+  if (session.identity !== undefined && holdsToken(session.identity, token)) return ok(session.identity);
   // [PK-AUTH-7] a refresh costs a signature check and a pass over what the session holds: metered,
   // before either.
   if (session.identity !== undefined && session.refreshes.spend()) {

@@ -86,6 +86,25 @@ describe('PubKeeper JSON dialect: authentication', () => {
     await c.unregisterBrewer('a.b', uuid);
   });
 
+  it('PK-AUTH-4 the held token comes back as is: no ERROR; the same token with one character changed is checked and refused', async () => {
+    const t = await startTestServer();
+    const c = await t.connect();
+    const token = t.keys.mint('alice');
+    expect(await c.authenticate(token)).toBe(true);
+    // Same length, same header and payload: only the session's digest of the held token tells them apart.
+    const at = token.length - 10;
+    const tampered = `${token.slice(0, at)}${token[at] === 'A' ? 'B' : 'A'}${token.slice(at + 1)}`;
+    const frames = recordFrames(c, { includeAuthenticated: true });
+    c.send(Packet.AUTHENTICATE, { token: tampered });
+    c.send(Packet.AUTHENTICATE, { token });
+    await nextFrame(c, () => frames.length === 3);
+    expect(frames).toEqual([
+      [Packet.ERROR, { message: 'Unauthenticated Request: bad signature' }],
+      [Packet.AUTHENTICATED, { authenticated: true }],
+      [Packet.AUTHENTICATED, { authenticated: true }],
+    ]);
+  });
+
   it('PK-AUTH-5 a refreshed token with fewer rights removes what they no longer allow', async () => {
     const t = await startTestServer();
     const c = await t.client('alice', ['brew:a.**', 'subscribe:**']);

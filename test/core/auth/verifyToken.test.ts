@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
 import { importKey, type SigningKey } from '../../../src/core/auth/keys.js';
 import { signToken } from '../../../src/core/auth/signToken.js';
-import { verifyToken, type Identity, type Keyring } from '../../../src/core/auth/verifyToken.js';
+import { holdsToken, verifyToken, type Identity, type Keyring } from '../../../src/core/auth/verifyToken.js';
 import { generateKeys, loadKeyDir, pickSigningKey } from '../../../src/server/keyFiles.js';
 import type { Result } from '../../../src/protocol/errors.js';
 import { segment, tempDir } from './fixtures.js';
@@ -102,7 +102,7 @@ describe('verifyToken accepts', () => {
     expect(identity.sub).toBe('alice@example.com');
     expect(identity.exp).toBe(NOW + 3600);
     expect(identity.jti).toBe('tok-1');
-    expect(identity.token).toBe(token);
+    expect(holdsToken(identity, token)).toBe(true);
     expect(identity.grants.canBrew(['a', 'b'])).toBe(true);
     expect(identity.grants.describe()).toEqual(['brew:a.b']);
   });
@@ -285,6 +285,35 @@ describe('verifyToken refuses', () => {
     if (!result.ok) {
       for (const part of token.split('.')) expect(result.error.message).not.toContain(part);
     }
+  });
+});
+
+describe('holdsToken: the refresh shortcut', () => {
+  it('knows the very token an identity came from, and nothing else', () => {
+    const token = mint(rs);
+    const identity = accepted(verifyToken(token, keyring, opts));
+    // A copy built anew, not the same string object.
+    expect(holdsToken(identity, `${token.slice(0, 5)}${token.slice(5)}`)).toBe(true);
+    // Same length, one character changed: in the signature, in the payload, in the header.
+    for (const at of [token.length - 3, token.indexOf('.') + 5, 3]) {
+      const other = `${token.slice(0, at)}${token[at] === 'A' ? 'B' : 'A'}${token.slice(at + 1)}`;
+      expect(other.length).toBe(token.length);
+      expect(holdsToken(identity, other)).toBe(false);
+    }
+    expect(holdsToken(identity, `${token}A`)).toBe(false);
+    expect(holdsToken(identity, token.slice(0, -1))).toBe(false);
+    expect(holdsToken(identity, mint(rs))).toBe(true); // the same claims at the same second: the same token
+    expect(holdsToken(identity, mint(rs, { sub: 'bob' }))).toBe(false);
+    expect(holdsToken(identity, undefined)).toBe(false);
+    expect(holdsToken(identity, { token })).toBe(false);
+  });
+
+  it('keeps a digest, not the token', () => {
+    const token = mint(es, { ttlSeconds: 60 });
+    const identity = accepted(verifyToken(token, keyring, opts));
+    const kept = JSON.stringify(identity);
+    for (const part of token.split('.')) expect(kept).not.toContain(part);
+    expect(identity.tokenDigest).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 });
 
