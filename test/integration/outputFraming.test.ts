@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { Packet } from '../../src/protocol/pubkeeper/packets.js';
 import { OutputCoalescer, type CoalescedSocket } from '../../src/server/edge/outputCoalescer.js';
-import { buildFrame, buildHeader } from '../../src/server/edge/wsFrame.js';
+import { buildFrame, buildHeader, preFramedBinary } from '../../src/server/edge/wsFrame.js';
 import { connect, startRelay } from '../helpers/relay.js';
 import { startTestServer } from '../helpers/server.js';
 
@@ -28,6 +28,18 @@ describe('WebSocket framing (RFC 6455 §5.2)', () => {
     expect([...accented.subarray(1, 4)]).toEqual([126, 0, 126]);
     expect(accented.subarray(4).toString('utf8')).toBe('é'.repeat(63));
     expect([...buildHeader(false, 2 ** 32 + 5)]).toEqual([0x81, 127, 0, 0, 0, 1, 0, 0, 0, 5]);
+  });
+
+  it('a pre-framed binary frame holds its payload once: the data is a view into the wire bytes', () => {
+    for (const size of BOUNDARY_SIZES) {
+      const source = Buffer.alloc(size, 5);
+      const frame = preFramedBinary(source);
+      expect(Buffer.from(frame.data)).toEqual(source);
+      expect(frame.wire).toEqual(buildFrame(true, source));
+      expect(frame.data.buffer).toBe(frame.wire?.buffer);
+      source.fill(6); // a copy: the buffer it was read from is not pinned, nor followed
+      expect(frame.data[0]).not.toBe(6);
+    }
   });
 });
 

@@ -1,3 +1,5 @@
+import type { Frame } from '../../core/connection.js';
+
 /**
  * Server-to-client WebSocket data frames (RFC 6455 §5.2), built by us so a frame many sockets
  * receive is framed once: FIN set, no extension bits (we never negotiate compression), unmasked
@@ -50,4 +52,14 @@ export function buildHeader(binary: boolean, length: number): Buffer {
   const header = Buffer.allocUnsafe(headerLength(length));
   writeHeader(header, binary, length);
   return header;
+}
+
+/**
+ * A binary frame framed at once, its payload a view into the wire bytes: for a payload kept a
+ * while (the relay's last values), so it is held once, not once as data and again as the frame.
+ * The payload is copied, so it never pins the buffer it was read from.
+ */
+export function preFramedBinary(payload: Uint8Array): Frame {
+  const wire = buildFrame(true, payload);
+  return { data: wire.subarray(headerLength(payload.length)), binary: true, wire };
 }

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Config } from '../../config/schema.js';
 import type { Identity } from '../../core/auth/verifyToken.js';
-import { binaryFrame, type Frame } from '../../core/connection.js';
+import type { Frame } from '../../core/connection.js';
 import type { Logger } from '../../core/logger.js';
 import { WindowBudget } from '../../core/sessions/windowBudget.js';
 import { CloseCode, CloseReason } from '../../protocol/closeCodes.js';
@@ -19,6 +19,7 @@ import { bearerToken, destroyOnError, pathOf, refuseUpgrade, toBuffer } from '..
 import { createWsServer } from '../edge/wsServer.js';
 import { Liveness } from '../liveness.js';
 import { OutputCoalescer } from '../edge/outputCoalescer.js';
+import { preFramedBinary } from '../edge/wsFrame.js';
 import { WsConnection } from '../wsConnection.js';
 
 /** What the relay asks the server: who a token is, and which topic a hash stands for. */
@@ -283,12 +284,13 @@ export class BrewRelay {
 
   /**
    * [RELAY-5] Remembers the payload and forwards it, without the relay header, to every joined
-   * connection but the publisher. The payload is copied once (so the last value does not pin ws's
-   * receive buffer) and that one Buffer goes to every receiver.
+   * connection but the publisher. The payload is copied once, straight into its WebSocket frame
+   * (so the last value does not pin ws's receive buffer, and is held once), and that one buffer
+   * goes to every receiver.
    */
   private publish(peer: RelayPeer, frame: RelayFrame): void {
     if (!this.allowed(peer, frame.topicKey, 'publish')) return;
-    const payload = binaryFrame(Buffer.from(frame.payload));
+    const payload = preFramedBinary(frame.payload);
     this.remember(frame.topicKey, payload);
     const pool = this.pools.get(frame.topicKey);
     if (!pool) return;
