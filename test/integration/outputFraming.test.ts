@@ -36,7 +36,7 @@ describe('WebSocket framing (RFC 6455 §5.2)', () => {
       const frame = preFramedBinary(source);
       expect(Buffer.from(frame.data)).toEqual(source);
       expect(frame.wire).toEqual(buildFrame(true, source));
-      expect(frame.data.buffer).toBe(frame.wire?.buffer);
+      expect((frame.data as Uint8Array).buffer).toBe(frame.wire?.buffer);
       source.fill(6); // a copy: the buffer it was read from is not pinned, nor followed
       expect(frame.data[0]).not.toBe(6);
     }
