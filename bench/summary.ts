@@ -20,14 +20,18 @@ export function ratioOf(row: Pick<GoalRow, 'ours' | 'baseline'>): number {
   return row.ours / row.baseline;
 }
 
+function withUnit(value: number, unit: string): string {
+  return unit === '' ? fmt(value) : `${fmt(value)} ${unit}`;
+}
+
 export function printSummary(rows: readonly GoalRow[]): void {
   console.log('\nSummary (medians of alternated rounds; ratio = ours / baseline)\n');
   printTable([
     ['goal', 'ours', 'baseline', 'ratio', 'goal', 'result'],
     ...rows.map((row) => [
       row.goal,
-      `${fmt(row.ours)} ${row.unit}`,
-      Number.isFinite(row.baseline) ? `${fmt(row.baseline)} ${row.unit} (${row.baselineLabel})` : `— (${row.baselineLabel})`,
+      withUnit(row.ours, row.unit),
+      Number.isFinite(row.baseline) ? `${withUnit(row.baseline, row.unit)} (${row.baselineLabel})` : `— (${row.baselineLabel})`,
       ratioText(ratioOf(row)),
       row.target,
       row.met === null ? 'n/a' : row.met ? 'met' : 'MISSED',

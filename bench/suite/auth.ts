@@ -5,7 +5,7 @@
 import { verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { verifyToken } from '../../src/core/auth/verifyToken.js';
-import { measure } from '../harness.js';
+import { usPerCall } from '../harness.js';
 import { benchKeys, type BenchAlg } from '../keys.js';
 import { openMany, RawWs } from '../load/rawWs.js';
 import { startPubkeeper, type Server } from '../servers/launch.js';
@@ -18,14 +18,16 @@ export interface AuthConfig {
   readonly rounds: number;
   /** In-process: each function runs this long per round. */
   readonly minMs: number;
+  /** Over sockets: alternated rounds. */
+  readonly socketRounds: number;
   /** Over sockets: connections per variant per round. */
   readonly connections: number;
   /** Over sockets: connections per variant before the rounds, not measured. */
   readonly warmup: number;
 }
 
-export const FULL: AuthConfig = { rounds: 5, minMs: 300, connections: 1000, warmup: 500 };
-export const QUICK: AuthConfig = { rounds: 3, minMs: 100, connections: 200, warmup: 200 };
+export const FULL: AuthConfig = { rounds: 15, minMs: 100, socketRounds: 5, connections: 1000, warmup: 500 };
+export const QUICK: AuthConfig = { rounds: 9, minMs: 30, socketRounds: 3, connections: 150, warmup: 150 };
 
 const ALGS: readonly BenchAlg[] = ['RS256', 'ES256'];
 const CONCURRENCY = 16;
@@ -34,11 +36,6 @@ interface InProcess {
   verifyToken: number[];
   jsonwebtoken: number[];
   crypto: number[];
-}
-
-/** µs per call. */
-function timeIt(name: string, fn: () => unknown, minMs: number): number {
-  return 1e6 / measure(name, fn, { minMs }).opsPerSec;
 }
 
 /** What a verifier built on node:crypto alone would do at least: check the signature, parse the claims. */
@@ -72,12 +69,12 @@ function inProcess(alg: BenchAlg, config: AuthConfig): InProcess {
     ['crypto', cryptoVerifyFn(token, key.key, alg)],
   ];
   const out: InProcess = { verifyToken: [], jsonwebtoken: [], crypto: [] };
-  // measure() warms up for 50 ms; the first rounds still ran slow, so each is warmed longer first.
-  for (const [name, fn] of fns) timeIt(name, fn, 3 * config.minMs);
+  // Each warmed up once, well, before the short alternated rounds.
+  for (const [, fn] of fns) usPerCall(fn, 200);
   for (let round = 0; round < config.rounds; round++) {
     for (let i = 0; i < fns.length; i++) {
       const entry = fns[(i + round) % fns.length];
-      if (entry) out[entry[0]].push(timeIt(entry[0], entry[1], config.minMs));
+      if (entry) out[entry[0]].push(usPerCall(entry[1], config.minMs));
     }
   }
   return out;
@@ -116,7 +113,7 @@ async function overSockets(config: AuthConfig): Promise<Map<BenchAlg, OverSocket
       { alg, token: benchKeys().mint('bench', alg) },
       { alg, token: null },
     ]);
-    for (let round = 0; round < config.rounds; round++) {
+    for (let round = 0; round < config.socketRounds; round++) {
       for (let i = 0; i < variants.length; i++) {
         const variant = variants[(i + round) % variants.length];
         const entry = variant && out.get(variant.alg);
@@ -163,7 +160,7 @@ export const authBench: SuiteBench = {
 
     const sockets = await overSockets(config);
     console.log(
-      `\n  over sockets: ${config.connections} connections per variant per round, ${CONCURRENCY} at a time; ` +
+      `\n  over sockets: ${config.connections} connections per variant per round, ${config.socketRounds} rounds, ${CONCURRENCY} at a time; ` +
         'server CPU per connection (upgrade, session, close) with and without one AUTHENTICATE',
     );
     printTable([

@@ -68,7 +68,7 @@ export const FULL: FanoutConfig = {
   phases: ['steady', 'burst'],
 };
 
-export const QUICK: FanoutConfig = { ...FULL, sizes: [1000], rounds: 3, steadyEvents: () => 128, targets: () => GOALS_ONLY };
+export const QUICK: FanoutConfig = { ...FULL, sizes: [1000], rounds: 3, steadyEvents: () => 64, targets: () => GOALS_ONLY };
 
 function figures(m: Awaited<ReturnType<typeof metered>>, deliveries: number): FanoutFigures {
   return {

@@ -17,7 +17,7 @@ export interface LatencyConfig {
 }
 
 export const FULL: LatencyConfig = { subscribers: 1000, rounds: 5, events: 100, targets: ['pubkeeper', 'rawBroadcast', 'coalescedRaw'] };
-export const QUICK: LatencyConfig = { subscribers: 1000, rounds: 3, events: 40, targets: ['pubkeeper', 'rawBroadcast'] };
+export const QUICK: LatencyConfig = { subscribers: 1000, rounds: 3, events: 24, targets: ['pubkeeper', 'rawBroadcast'] };
 
 export interface LatencyResult {
   readonly key: TargetKey;
@@ -79,7 +79,7 @@ export const latencyBench: SuiteBench = {
     const config = context.quick ? QUICK : FULL;
     const results = await runLatency(config);
     const raw = results.find((r) => r.key === 'rawBroadcast');
-    console.log(`\n  ${config.subscribers} subscribers, ${config.events} events × ${config.rounds} rounds per system (every event of every round pooled)`);
+    console.log(`\n  ${config.subscribers.toLocaleString('en-US')} subscribers, ${config.events} events × ${config.rounds} rounds per system (every event of every round pooled)`);
     printTable([
       ['system', 'last p50 ms', 'last p99 ms', 'last p50 vs raw', 'last p99 vs raw', 'first p50 ms', 'first p99 ms'],
       ...results.map((r) => [

@@ -6,7 +6,7 @@ import { jsonDialect } from '../../src/core/dialects/json/jsonDialect.js';
 import { adoptIdentity } from '../../src/core/operations/adoptIdentity.js';
 import { operations } from '../../src/core/operations/index.js';
 import type { Session } from '../../src/core/sessions/session.js';
-import { measure, prng } from '../harness.js';
+import { prng, usPerCall } from '../harness.js';
 import { allRights, benchHub, CountingConnection } from '../memory.js';
 import { fmt, median, printTable, ratioText } from '../stats.js';
 import type { GoalRow } from '../summary.js';
@@ -18,8 +18,8 @@ export interface MatchingConfig {
   readonly minMs: number;
 }
 
-export const FULL: MatchingConfig = { sizes: [0, 10_000, 100_000], rounds: 5, minMs: 300 };
-export const QUICK: MatchingConfig = { sizes: [0, 10_000, 100_000], rounds: 3, minMs: 100 };
+export const FULL: MatchingConfig = { sizes: [0, 10_000, 100_000], rounds: 15, minMs: 100 };
+export const QUICK: MatchingConfig = { sizes: [0, 10_000, 100_000], rounds: 9, minMs: 40 };
 
 const PER_SESSION = 1000;
 const LEVELS = [10, 50, 100, 10];
@@ -84,10 +84,11 @@ export const matchingBench: SuiteBench = {
     const config = context.quick ? QUICK : FULL;
     const setups = config.sizes.map(build);
     const times = new Map<number, number[]>(setups.map((s) => [s.size, []]));
+    for (const setup of setups) usPerCall(setup.registerOnce, 200); // warm-up
     for (let round = 0; round < config.rounds; round++) {
       for (let i = 0; i < setups.length; i++) {
         const setup = setups[(i + round) % setups.length];
-        if (setup) times.get(setup.size)?.push(1e6 / measure(`${setup.size}`, setup.registerOnce, { minMs: config.minMs }).opsPerSec);
+        if (setup) times.get(setup.size)?.push(usPerCall(setup.registerOnce, config.minMs));
       }
       await Promise.resolve();
     }
