@@ -70,14 +70,20 @@ async function perSession(server: Server, count: number, open: (server: Server, 
 }
 
 /**
- * Alternated rounds, each on fresh servers (RSS only grows, so a round cannot reuse one). Ours and
- * the raw server are filled side by side when this process may hold both sets of connections.
+ * Alternated rounds, each on fresh servers (RSS only grows, so a round cannot reuse one). Every
+ * round's servers are started up front, side by side: an idle server changes no other's RSS, and
+ * starting one costs seconds on a busy machine. Ours and the raw server are filled side by side
+ * when this process may hold both sets of connections.
  */
 export async function runMemory(config: MemoryConfig, sideBySide: boolean): Promise<MemoryRound[]> {
+  const started = await Promise.allSettled(
+    Array.from({ length: config.rounds }, () => Promise.all([startPubkeeper(), startBaseline('rawBroadcast')])),
+  );
+  const servers = started.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
   const rounds: MemoryRound[] = [];
-  for (let round = 0; round < config.rounds; round++) {
-    const [ours, raw] = await Promise.all([startPubkeeper(), startBaseline('rawBroadcast')]);
-    try {
+  try {
+    for (const outcome of started) if (outcome.status === 'rejected') throw outcome.reason;
+    for (const [round, [ours, raw]] of servers.entries()) {
       let oursBytes: number;
       let rawBytes: number;
       if (sideBySide) {
@@ -90,9 +96,10 @@ export async function runMemory(config: MemoryConfig, sideBySide: boolean): Prom
         oursBytes = await perSession(ours, config.sessions, oursSessions);
       }
       rounds.push({ ours: oursBytes, raw: rawBytes });
-    } finally {
       await Promise.all([ours.stop(), raw.stop()]);
     }
+  } finally {
+    await Promise.all(servers.flat().map((server) => server.stop()));
   }
   return rounds;
 }
