@@ -26,8 +26,8 @@ export interface AuthConfig {
   readonly warmup: number;
 }
 
-export const FULL: AuthConfig = { rounds: 15, minMs: 100, socketRounds: 5, connections: 1000, warmup: 500 };
-export const QUICK: AuthConfig = { rounds: 9, minMs: 30, socketRounds: 3, connections: 150, warmup: 150 };
+export const FULL: AuthConfig = { rounds: 60, minMs: 30, socketRounds: 5, connections: 1000, warmup: 500 };
+export const QUICK: AuthConfig = { rounds: 30, minMs: 10, socketRounds: 3, connections: 150, warmup: 150 };
 
 const ALGS: readonly BenchAlg[] = ['RS256', 'ES256'];
 const CONCURRENCY = 16;

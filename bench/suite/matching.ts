@@ -18,8 +18,8 @@ export interface MatchingConfig {
   readonly minMs: number;
 }
 
-export const FULL: MatchingConfig = { sizes: [0, 10_000, 100_000], rounds: 15, minMs: 100 };
-export const QUICK: MatchingConfig = { sizes: [0, 10_000, 100_000], rounds: 9, minMs: 40 };
+export const FULL: MatchingConfig = { sizes: [0, 10_000, 100_000], rounds: 45, minMs: 30 };
+export const QUICK: MatchingConfig = { sizes: [0, 10_000, 100_000], rounds: 24, minMs: 15 };
 
 const PER_SESSION = 1000;
 const LEVELS = [10, 50, 100, 10];
