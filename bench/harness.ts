@@ -56,3 +56,21 @@ export function reportRatio(baselineName: string, results: readonly Measurement[
 
 /** A seeded PRNG (mulberry32), so every run benchmarks the same inputs: the SDK's own. */
 export { seededRandom as prng } from '../src/client/backoff.js';
+
+/**
+ * µs per call of `fn`, timed for at least `minMs` with no warm-up of its own: for alternated
+ * rounds of a few ms each, after the caller has warmed every contender up once.
+ */
+export function usPerCall(fn: () => unknown, minMs: number): number {
+  let calls = 0;
+  let batch = 1;
+  const started = performance.now();
+  let elapsed = 0;
+  while (elapsed < minMs) {
+    for (let i = 0; i < batch; i++) sink = fn();
+    calls += batch;
+    elapsed = performance.now() - started;
+    if (elapsed < minMs / 10) batch *= 2;
+  }
+  return (elapsed * 1000) / calls;
+}

@@ -1,0 +1,26 @@
+// nats-server as a peer: our own instance on a free port of 127.0.0.1, never the machine's shared
+// one on 4222. Plain NATS protocol over TCP (load/natsClient.ts).
+import { freePort, startChild, waitForPort } from '../children.js';
+import type { Server } from '../servers/launch.js';
+import { findBinary } from './binary.js';
+
+const PATHS = [process.env.BENCH_NATS_SERVER ?? '', '/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'];
+
+export function natsBinary(): string | null {
+  return findBinary(PATHS.filter((p) => p !== ''));
+}
+
+export async function startNats(): Promise<Server> {
+  const binary = natsBinary();
+  if (binary === null) throw new Error('nats-server is not installed');
+  const port = await freePort();
+  const child = startChild('nats-server', binary, ['-a', '127.0.0.1', '-p', String(port)]);
+  await waitForPort(port, child);
+  return {
+    name: 'nats-server',
+    pid: child.pid,
+    port,
+    gc: () => Promise.resolve(),
+    stop: () => child.stop(),
+  };
+}
