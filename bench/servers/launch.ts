@@ -15,7 +15,10 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-const NODE_FLAGS = (): string[] => ['--expose-gc', '--import', pathToFileURL(distBench('servers/gcOnSignal.js')).href];
+// BENCH_CPU_PROF=<dir> profiles every Node server the suite starts (written when it stops), for
+// the profile a missed goal calls for.
+const profile = (): string[] => (process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []);
+const NODE_FLAGS = (): string[] => ['--expose-gc', ...profile(), '--import', pathToFileURL(distBench('servers/gcOnSignal.js')).href];
 
 function nodeServer(name: string, child: Child, port: number): Server {
   return {

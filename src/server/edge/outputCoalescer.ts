@@ -13,6 +13,10 @@ export interface CoalescedSocket {
 /** Past this many bytes held for one socket in a turn, they go at once rather than at the turn's end. */
 export const DEFAULT_FLUSH_BYTES = 64 * 1024;
 
+// Where a socket's frames are joined before its one write: reused while the kernel takes each
+// write whole, so a turn's flush allocates nothing.
+const SLAB_BYTES = 256 * 1024;
+
 /**
  * Coalesces output per event-loop turn: what a socket is sent during a turn (a burst of
  * notifications, a snapshot, answers to pipelined requests) is held in a list of ours, and one
@@ -24,12 +28,17 @@ export const DEFAULT_FLUSH_BYTES = 64 * 1024;
  * A socket past `flushBytes` in a turn is written at once, so a large snapshot is not held whole,
  * and a chunk that large on its own is written as it is, never copied. What a socket holds counts
  * as unsent (`heldBytes`), for the slow-consumer limit.
+ *
+ * The socket must be done with a chunk once it reports it written (net and TLS sockets are: the
+ * kernel or OpenSSL has the bytes), since the space a write was joined in is then reused.
  */
 export class OutputCoalescer {
   private pending: CoalescedSocket[] = [];
   /** The list flushed last, reused so a turn allocates no list. */
   private spare: CoalescedSocket[] = [];
   private scheduled = false;
+  private slab = Buffer.allocUnsafe(SLAB_BYTES);
+  private slabUsed = 0;
 
   constructor(private readonly flushBytes = DEFAULT_FLUSH_BYTES) {}
 
@@ -68,7 +77,33 @@ export class OutputCoalescer {
     target.heldBytes = 0;
     // Closing from the peer's side, or destroyed: data may no longer follow.
     if (!target.open || target.socket.destroyed) return;
-    target.socket.write(held.length === 1 ? (held[0] as Uint8Array) : Buffer.concat(held, bytes));
+    if (held.length === 1) {
+      target.socket.write(held[0] as Uint8Array);
+      return;
+    }
+    this.writeJoined(target.socket, held, bytes);
+  }
+
+  /**
+   * Joins the chunks in the slab and writes them as one buffer. When the kernel took the write
+   * whole (nothing left unsent after it), nobody holds the bytes any more and the slab space is
+   * used again; otherwise the stream keeps that view until it is sent, and the slab moves past it.
+   */
+  private writeJoined(socket: Writable, chunks: readonly Uint8Array[], bytes: number): void {
+    if (this.slabUsed + bytes > this.slab.length) {
+      this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, bytes));
+      this.slabUsed = 0;
+    }
+    const start = this.slabUsed;
+    let offset = start;
+    for (const chunk of chunks) {
+      this.slab.set(chunk, offset);
+      offset += chunk.length;
+    }
+    this.slabUsed = offset;
+    const unsentBefore = socket.writableLength;
+    socket.write(this.slab.subarray(start, offset));
+    if (unsentBefore === 0 && socket.writableLength === 0) this.slabUsed = start;
   }
 
   private readonly flush = (): void => {
