@@ -29,6 +29,7 @@ const OPEN = 1;
 export class WsConnection implements Connection, CoalescedSocket {
   held: Uint8Array[] | undefined = undefined;
   heldBytes = 0;
+  lastFlush = -1;
 
   constructor(
     private readonly ws: WebSocket,

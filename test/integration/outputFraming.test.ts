@@ -47,8 +47,13 @@ describe('WebSocket framing (RFC 6455 §5.2)', () => {
 
 type RecordingSocket = CoalescedSocket & { batches: Buffer[]; open: boolean };
 
-/** A real Writable that records each buffer handed to it: one per write syscall a socket would make. */
-function recordingSocket(): RecordingSocket {
+/**
+ * A real Writable that records each buffer handed to it: one per write syscall a socket would make.
+ * It starts in a flood (in a new coalescer's "last flush", which ended just now), so a turn's
+ * frames are all held; `idle` makes it a socket that has been quiet, whose turn's first frame goes
+ * at once.
+ */
+function recordingSocket(idle = false): RecordingSocket {
   const batches: Buffer[] = [];
   const socket = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -57,7 +62,7 @@ function recordingSocket(): RecordingSocket {
       callback();
     },
   });
-  return { socket, held: undefined, heldBytes: 0, open: true, batches };
+  return { socket, held: undefined, heldBytes: 0, lastFlush: idle ? -1 : 0, open: true, batches };
 }
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -73,6 +78,21 @@ describe('output coalescing', () => {
     await nextTurn();
     expect(target.batches).toEqual([Buffer.from(Array.from({ length: 100 }, (_, i) => i))]);
     expect(target.heldBytes).toBe(0);
+  });
+
+  it('a socket idle until now gets its first frame at once, the rest of the turn in one buffer; a flooded one waits', async () => {
+    const output = new OutputCoalescer();
+    const target = recordingSocket(true);
+    for (let i = 0; i < 5; i++) output.write(target, bytes(i));
+    expect(target.batches).toEqual([bytes(0)]);
+    expect(target.heldBytes).toBe(4);
+    await nextTurn();
+    expect(target.batches).toEqual([bytes(0), bytes(1, 2, 3, 4)]);
+    // It had output a moment ago: the next turn's frames are all held for its one write.
+    for (let i = 5; i < 8; i++) output.write(target, bytes(i));
+    expect(target.batches).toHaveLength(2);
+    await nextTurn();
+    expect(target.batches).toEqual([bytes(0), bytes(1, 2, 3, 4), bytes(5, 6, 7)]);
   });
 
   it('a lone frame is written as it is, not copied', async () => {
@@ -162,7 +182,7 @@ describe('output coalescing over a real socket', () => {
     try {
       receiver.pause(); // the peer stops reading: the kernel fills, then the stream holds writes
       const output = new OutputCoalescer();
-      const target: CoalescedSocket = { socket: sender, held: undefined, heldBytes: 0, open: true };
+      const target: CoalescedSocket = { socket: sender, held: undefined, heldBytes: 0, lastFlush: 0, open: true };
       const expected: Buffer[] = [];
       // 16 MB in 400 turns: past what loopback's buffers take while nobody reads.
       for (let turn = 0; turn < 400; turn++) {

@@ -6,12 +6,19 @@ export interface CoalescedSocket {
   /** Chunks held since the socket's first write this turn, or undefined when it holds none. */
   held: Uint8Array[] | undefined;
   heldBytes: number;
+  /** The number of the last turn's flush that had output for this socket. */
+  lastFlush: number;
   /** False once a close frame went or came: then no data frame may follow (RFC 6455 §5.5.1). */
   readonly open: boolean;
 }
 
 /** Past this many bytes held for one socket in a turn, they go at once rather than at the turn's end. */
 export const DEFAULT_FLUSH_BYTES = 64 * 1024;
+
+// A socket that had output in the last flush, which ended less than this long before the turn
+// began, is in a flood: its frames wait for the turn's one write. Any other is idle, and gets the
+// turn's first frame at once.
+const FLOOD_GAP_MS = 1;
 
 // Where a socket's frames are joined before its one write: reused while the kernel takes each
 // write whole, so a turn's flush allocates nothing.
@@ -25,6 +32,12 @@ const SLAB_BYTES = 256 * 1024;
  * not a microtask or `nextTick`: a burst that arrives on many sockets is read in one poll phase,
  * and only the check phase after it sees all of it.
  *
+ * Holding costs latency only when there is nothing to coalesce with, so a socket that was idle
+ * (no output in the last flush, or that flush ended over a millisecond before this turn) gets the
+ * turn's first frame at once, as raw ws would send it, and only what follows is held: a lone event
+ * reaches its last subscriber no later than an unbuffered broadcast, and a flood, in which every
+ * turn has output for the socket, is written once per turn.
+ *
  * A socket past `flushBytes` in a turn is written at once, so a large snapshot is not held whole,
  * and a chunk that large on its own is written as it is, never copied. What a socket holds counts
  * as unsent (`heldBytes`), for the slow-consumer limit.
@@ -37,6 +50,11 @@ export class OutputCoalescer {
   /** The list flushed last, reused so a turn allocates no list. */
   private spare: CoalescedSocket[] = [];
   private scheduled = false;
+  /** When the current turn's first write came (one clock read per turn). */
+  private turnAt = 0;
+  /** How many turns were flushed, and when the last flush ended. */
+  private flushes = 0;
+  private lastFlushEndedAt = performance.now();
   private slab = Buffer.allocUnsafe(SLAB_BYTES);
   private slabUsed = 0;
 
@@ -55,28 +73,42 @@ export class OutputCoalescer {
       if (target.heldBytes >= this.flushBytes) this.flushOne(target);
       return;
     }
-    target.held = [chunk];
-    target.heldBytes = chunk.length;
-    this.pending.push(target);
     if (!this.scheduled) {
       this.scheduled = true;
+      this.turnAt = performance.now();
       setImmediate(this.flush);
     }
+    this.pending.push(target);
+    const flooded = target.lastFlush === this.flushes && this.turnAt - this.lastFlushEndedAt < FLOOD_GAP_MS;
+    target.lastFlush = this.flushes + 1;
+    if (flooded) {
+      target.held = [chunk];
+      target.heldBytes = chunk.length;
+      return;
+    }
+    // Idle until now: waiting would only delay this frame (a lone event goes out as soon as raw
+    // ws would send it); what follows in the same turn is held behind it.
+    target.held = [];
+    target.heldBytes = 0;
+    if (!target.socket.destroyed) target.socket.write(chunk);
   }
 
   /**
    * Writes what one socket holds now: before a close frame, which must follow it, or past the byte
-   * cap. A socket flushed early and written again in the same turn is listed twice; the turn's
-   * flush finds it empty the first time.
+   * cap. The socket stays in the turn (what it is sent next is held behind this, not sent first).
    */
   flushOne(target: CoalescedSocket): void {
     const { held } = target;
-    if (held === undefined) return;
-    target.held = undefined;
+    if (held === undefined || held.length === 0) return;
+    target.held = [];
+    this.send(target, held);
+  }
+
+  /** Writes what the socket held, unless data may no longer go (closing, or destroyed). */
+  private send(target: CoalescedSocket, held: Uint8Array[]): void {
     const bytes = target.heldBytes;
     target.heldBytes = 0;
-    // Closing from the peer's side, or destroyed: data may no longer follow.
-    if (!target.open || target.socket.destroyed) return;
+    if (!target.open || target.socket.destroyed || held.length === 0) return;
     if (held.length === 1) {
       target.socket.write(held[0] as Uint8Array);
       return;
@@ -110,8 +142,14 @@ export class OutputCoalescer {
     this.scheduled = false;
     const pending = this.pending;
     this.pending = this.spare;
-    for (const target of pending) this.flushOne(target);
+    for (const target of pending) {
+      const { held } = target;
+      target.held = undefined;
+      if (held !== undefined) this.send(target, held);
+    }
     pending.length = 0;
     this.spare = pending;
+    this.flushes++;
+    this.lastFlushEndedAt = performance.now();
   };
 }
