@@ -165,14 +165,12 @@ export class PubkeeperServer {
     const { session } = inbound;
     this.sockets.add(ws);
     this.liveness.watch(ws);
-    // Asked first, so a session that logs nothing never makes its logger.
-    const debug = this.options.logger.isLevelEnabled('debug');
-    if (debug) session.log.debug('session opened');
+    session.debug('session opened');
     ws.on('message', (data, isBinary) => inbound.receive(toBuffer(data), isBinary));
-    ws.on('error', (err) => session.log.debug({ err: err.message }, 'socket error'));
+    ws.on('error', (err) => session.debug({ err: err.message }, 'socket error'));
     ws.on('close', (code, reason) => {
       session.close(code, reason.toString());
-      if (debug) session.log.debug({ code }, 'session closed');
+      session.debug({ code }, 'session closed');
     });
   }
 }

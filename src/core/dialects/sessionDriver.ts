@@ -50,7 +50,7 @@ export class SessionDriver<Request> implements RequestContext {
 
   fail(error: PubkeeperError, inReplyTo?: string): void {
     const { session } = this;
-    session.log.debug({ code: error.code, ...(error.code === 'DECODE_FAILED' ? { detail: error.detail } : {}) }, 'error sent');
+    session.debug({ code: error.code, ...(error.code === 'DECODE_FAILED' ? { detail: error.detail } : {}) }, 'error sent');
     if (!session.countError(error.code)) return;
     session.send(this.dialect.encodeError(error, session, inReplyTo));
   }

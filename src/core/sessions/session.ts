@@ -142,6 +142,14 @@ export class Session {
     return (this.refreshBudget ??= new WindowBudget(this.limits.maxTokenRefreshesPer10s));
   }
 
+  /**
+   * A debug line, made only when debug lines are written: the session's logger is made on its first
+   * line, and a line every session writes (authenticated, opened) must not make one for each.
+   */
+  debug(obj: unknown, msg?: string): void {
+    if (this.parentLog.isLevelEnabled('debug')) this.log.debug(obj, msg);
+  }
+
   /** The first identity was adopted: a logger made before it takes on the subject. */
   subjectKnown(sub: string): void {
     if (this.logger) this.logger = this.logger.child({ sub });

@@ -38,7 +38,7 @@ function handleMessage(ctx: RequestContext, message: V1ClientMessage, status: (a
       return answer(ctx, operations.unregisterPatron(ports, session, message.payload.topic, message.payload.patron_id));
     case V1Packet.ERROR:
       // [PK1-ERR-2] logged, never answered (an ERROR answering an ERROR could loop).
-      session.log.debug({ message: message.payload.message }, 'client reported an error');
+      session.debug({ message: message.payload.message }, 'client reported an error');
       return;
   }
 }
