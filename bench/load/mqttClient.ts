@@ -1,6 +1,7 @@
 // A minimal MQTT 3.1.1 client for the load generator, over plain TCP: CONNECT (clean session, no
 // keep-alive), SUBSCRIBE at QoS 0, PUBLISH at QoS 0, and PUBLISH packets counted as they arrive.
 import { connect, type Socket } from 'node:net';
+import { resumeParse, type ParseState } from './resumeParse.js';
 
 const CONNACK = 2;
 const PUBLISH = 3;
@@ -32,11 +33,11 @@ export function mqttPublish(topic: string, payload: Buffer): Buffer {
   return packet(0x30, Buffer.concat([utf8(topic), payload]));
 }
 
-export class MqttClient {
+export class MqttClient implements ParseState {
   /** Called once per PUBLISH received. */
   onMessage: () => void = () => {};
-  private pending: Buffer | null = null;
-  private skip = 0;
+  pending: Buffer | null = null;
+  skip = 0;
   private waiting: { type: number; resolve: () => void }[] = [];
 
   private constructor(private readonly socket: Socket) {
@@ -82,16 +83,9 @@ export class MqttClient {
   }
 
   private receive(chunk: Buffer): void {
-    let buf = chunk;
-    let off = 0;
-    if (this.skip > 0) {
-      const skipped = Math.min(this.skip, buf.length);
-      this.skip -= skipped;
-      off = skipped;
-    } else if (this.pending !== null) {
-      buf = Buffer.concat([this.pending, chunk]);
-      this.pending = null;
-    }
+    const resumed = resumeParse(this, chunk);
+    const { buf } = resumed;
+    let { off } = resumed;
     while (off < buf.length) {
       const start = off;
       const type = (buf[off] ?? 0) >> 4;

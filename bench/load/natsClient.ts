@@ -1,16 +1,17 @@
 // A minimal NATS client for the load generator, over plain TCP: CONNECT, SUB, PUB, PING/PONG, and
 // MSG lines counted without building strings for them.
 import { connect, type Socket } from 'node:net';
+import { resumeParse, type ParseState } from './resumeParse.js';
 
 const CR = 13;
 const LF = 10;
 
-export class NatsClient {
+export class NatsClient implements ParseState {
   /** Called once per MSG received. */
   onMessage: () => void = () => {};
-  private pending: Buffer | null = null;
+  pending: Buffer | null = null;
   /** Bytes of a MSG payload (and its CRLF) still to skip. */
-  private skip = 0;
+  skip = 0;
   private pongs: (() => void)[] = [];
 
   private constructor(private readonly socket: Socket) {
@@ -59,16 +60,9 @@ export class NatsClient {
   }
 
   private receive(chunk: Buffer): void {
-    let buf = chunk;
-    let off = 0;
-    if (this.skip > 0) {
-      const skipped = Math.min(this.skip, buf.length);
-      this.skip -= skipped;
-      off = skipped;
-    } else if (this.pending !== null) {
-      buf = Buffer.concat([this.pending, chunk]);
-      this.pending = null;
-    }
+    const resumed = resumeParse(this, chunk);
+    const { buf } = resumed;
+    let { off } = resumed;
     while (off < buf.length) {
       const eol = buf.indexOf(LF, off);
       if (eol < 0) break;
