@@ -8,9 +8,8 @@ import type { WebSocket } from 'ws';
 export class Liveness {
   private readonly missed = new Map<WebSocket, number>();
   private readonly timer: NodeJS.Timeout;
-  // One listener each for every socket (ws calls them on the socket): no closure per connection.
+  // One listener for every socket (ws calls it on the socket): no closure per connection.
   private readonly answered: (this: WebSocket) => void;
-  private readonly forget: (this: WebSocket) => void;
 
   constructor(intervalMs: number, private readonly maxMissed: number) {
     this.timer = setInterval(() => this.tick(), intervalMs);
@@ -19,15 +18,16 @@ export class Liveness {
     this.answered = function (this: WebSocket) {
       missed.set(this, 0);
     };
-    this.forget = function (this: WebSocket) {
-      missed.delete(this);
-    };
   }
 
   watch(ws: WebSocket): void {
     this.missed.set(ws, 0);
     ws.on('pong', this.answered);
-    ws.on('close', this.forget);
+  }
+
+  /** From the socket's 'close' handler. */
+  forget(ws: WebSocket): void {
+    this.missed.delete(ws);
   }
 
   stop(): void {

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { WebSocket, WebSocketServer } from 'ws';
+import type { RawData, WebSocket, WebSocketServer } from 'ws';
 import type { Config } from '../config/schema.js';
 import type { Keyring } from '../core/auth/verifyToken.js';
 import type { Dialect } from '../core/dialects/dialect.js';
@@ -43,6 +43,12 @@ export interface ServerOptions {
  * keeps sockets alive with pings, and drains on shutdown. Every session, whatever its dialect, is
  * wired to its socket the same way (`attach`).
  */
+interface SocketListeners {
+  message(this: WebSocket, data: RawData, isBinary: boolean): void;
+  error(this: WebSocket, err: Error): void;
+  close(this: WebSocket, code: number, reason: Buffer): void;
+}
+
 export class PubkeeperServer {
   readonly hub: Hub;
   readonly metrics: Metrics;
@@ -53,6 +59,9 @@ export class PubkeeperServer {
   private readonly sockets = new OpenSockets();
   /** Every session's output, coalesced per event-loop turn. */
   private readonly output = new OutputCoalescer();
+  /** Each open socket's session driver: the socket listeners are shared functions that look it up. */
+  private readonly bound = new Map<WebSocket, InboundFrames>();
+  private readonly listeners: SocketListeners;
   private draining: Promise<void> | undefined;
   /** The websocket brew relay, on its own port, when `relayPort` is set. */
   readonly relay: BrewRelay | undefined;
@@ -65,6 +74,7 @@ export class PubkeeperServer {
     const { config, logger } = options;
     this.hub = new Hub(config, options.keyring, logger);
     this.liveness = new Liveness(config.pingIntervalMs, config.maxMissedPongs);
+    this.listeners = this.socketListeners();
     // [PK-WIRE-3] [PK1-WIRE-1] exactly one offered value: the 1.x binary dialect (1.1 before 1.0),
     // else `pubkeeper.n.io`; with none of them, no subprotocol and the JSON dialect.
     this.wss = createWsServer({
@@ -162,15 +172,42 @@ export class PubkeeperServer {
    * itself past maxPayload and reports an 'error' first.
    */
   private attach(ws: WebSocket, inbound: InboundFrames): void {
-    const { session } = inbound;
+    this.bound.set(ws, inbound);
     this.sockets.add(ws);
     this.liveness.watch(ws);
-    session.debug('session opened');
-    ws.on('message', (data, isBinary) => inbound.receive(toBuffer(data), isBinary));
-    ws.on('error', (err) => session.debug({ err: err.message }, 'socket error'));
-    ws.on('close', (code, reason) => {
-      session.close(code, reason.toString());
-      session.debug({ code }, 'session closed');
-    });
+    inbound.session.debug('session opened');
+    ws.on('message', this.listeners.message);
+    ws.on('error', this.listeners.error);
+    ws.on('close', this.listeners.close);
+  }
+
+  /**
+   * One set of listeners for every socket (ws calls them on the socket), finding its session in
+   * `bound`: three closures and their scope per connection would cost every idle session for it.
+   */
+  private socketListeners(): SocketListeners {
+    const bound = this.bound;
+    const closed = (ws: WebSocket, code: number, reason: Buffer): void => this.socketClosed(ws, code, reason);
+    return {
+      message(this: WebSocket, data: RawData, isBinary: boolean) {
+        bound.get(this)?.receive(toBuffer(data), isBinary);
+      },
+      error(this: WebSocket, err: Error) {
+        bound.get(this)?.session.debug({ err: err.message }, 'socket error');
+      },
+      close(this: WebSocket, code: number, reason: Buffer) {
+        closed(this, code, reason);
+      },
+    };
+  }
+
+  private socketClosed(ws: WebSocket, code: number, reason: Buffer): void {
+    const inbound = this.bound.get(ws);
+    this.bound.delete(ws);
+    this.sockets.delete(ws);
+    this.liveness.forget(ws);
+    if (inbound === undefined) return;
+    inbound.session.close(code, reason.toString());
+    inbound.session.debug({ code }, 'session closed');
   }
 }

@@ -6,6 +6,7 @@ import type { Connection, Frame } from '../connection.js';
 import type { Logger } from '../logger.js';
 import type { EventEncoder } from '../notify/eventEncoder.js';
 import type { Pattern } from '../topics/pattern.js';
+import { SessionSubscriptions } from './sessionSubscriptions.js';
 import { WindowBudget } from './windowBudget.js';
 import type { SessionRef } from './sessionRef.js';
 
@@ -77,7 +78,7 @@ export class Session {
   readonly remoteAddress: string | undefined;
   /** When the session began, ms since the epoch. */
   readonly connectedAt = Date.now();
-  readonly subscriptions = new Map<string, Subscription>();
+  readonly subscriptions = new SessionSubscriptions<Subscription>();
   closed = false;
   /**
    * Cut for being a slow consumer: nothing more is sent, and the close follows on the next

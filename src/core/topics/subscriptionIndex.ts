@@ -8,7 +8,11 @@ interface Node<T> {
   readonly parent: Node<T> | undefined;
   /** The segment on the edge from the parent, used to unlink the node when it empties. */
   readonly segment: string;
-  literals: Map<string, Node<T>> | undefined;
+  /**
+   * Literal children: the one child itself (its `segment` is its key), as most prefixes of
+   * specific patterns have one (a Map costs each about 250 bytes), and a Map from the second on.
+   */
+  literals: Map<string, Node<T>> | Node<T> | undefined;
   single: Node<T> | undefined;
   multi: Node<T> | undefined;
   /**
@@ -108,7 +112,7 @@ export class SubscriptionIndex<T> {
       else if (node.values !== undefined) for (const value of node.values) visit(value);
     } else {
       const segment = topic[j];
-      const literal = segment === undefined ? undefined : node.literals?.get(segment);
+      const literal = segment === undefined ? undefined : literalChild(node, segment);
       if (literal !== undefined) this.walk(literal, topic, j + 1, visit, memo);
       if (node.single !== undefined) this.walk(node.single, topic, j + 1, visit, memo);
     }
@@ -143,7 +147,7 @@ export class SubscriptionIndex<T> {
     this.nodes++;
     if (segment === SINGLE_WILDCARD) node.single = child;
     else if (segment === MULTI_WILDCARD) node.multi = child;
-    else (node.literals ??= new Map()).set(segment, child);
+    else addLiteral(node, child);
     return child;
   }
 
@@ -154,8 +158,7 @@ export class SubscriptionIndex<T> {
       if (node.segment === SINGLE_WILDCARD) parent.single = undefined;
       else if (node.segment === MULTI_WILDCARD) parent.multi = undefined;
       else {
-        parent.literals?.delete(node.segment);
-        if (parent.literals?.size === 0) parent.literals = undefined;
+        removeLiteral(parent, node);
       }
       this.nodes--;
       node = parent;
@@ -166,7 +169,36 @@ export class SubscriptionIndex<T> {
 function childOf<T>(node: Node<T>, segment: string): Node<T> | undefined {
   if (segment === SINGLE_WILDCARD) return node.single;
   if (segment === MULTI_WILDCARD) return node.multi;
-  return node.literals?.get(segment);
+  return literalChild(node, segment);
+}
+
+function literalChild<T>(node: Node<T>, segment: string): Node<T> | undefined {
+  const { literals } = node;
+  if (literals === undefined) return undefined;
+  if (literals instanceof Map) return literals.get(segment);
+  return literals.segment === segment ? literals : undefined;
+}
+
+function addLiteral<T>(node: Node<T>, child: Node<T>): void {
+  const { literals } = node;
+  if (literals === undefined) node.literals = child;
+  else if (literals instanceof Map) literals.set(child.segment, child);
+  else
+    node.literals = new Map([
+      [literals.segment, literals],
+      [child.segment, child],
+    ]);
+}
+
+function removeLiteral<T>(node: Node<T>, child: Node<T>): void {
+  const { literals } = node;
+  if (literals === child) node.literals = undefined;
+  else if (literals instanceof Map) {
+    literals.delete(child.segment);
+    // Back to the child alone: only `get` reads a Map of literals, never a loop that a change could upset.
+    if (literals.size === 1) node.literals = literals.values().next().value;
+    else if (literals.size === 0) node.literals = undefined;
+  }
 }
 
 function isLeaf<T>(node: Node<T>): boolean {

@@ -1,24 +1,20 @@
 import type { WebSocket } from 'ws';
 
 /**
- * The WebSockets of one listener until their 'close', including those already being closed:
- * what a drain waits for, bounded, before it cuts the rest.
+ * The WebSockets of one listener until their 'close' (the listener's own 'close' handler deletes
+ * each), including those already being closed: what a drain waits for, bounded, before it cuts the
+ * rest.
  */
 export class OpenSockets {
   private readonly sockets = new Set<WebSocket>();
-  /** One listener for every socket (ws calls it on the socket): no closure kept per connection. */
-  private readonly forget: (this: WebSocket) => void;
-
-  constructor() {
-    const sockets = this.sockets;
-    this.forget = function (this: WebSocket) {
-      sockets.delete(this);
-    };
-  }
 
   add(ws: WebSocket): void {
     this.sockets.add(ws);
-    ws.on('close', this.forget);
+  }
+
+  /** From the socket's 'close' handler. */
+  delete(ws: WebSocket): void {
+    this.sockets.delete(ws);
   }
 
   /** Resolves once every socket has closed, or after `timeoutMs`. */

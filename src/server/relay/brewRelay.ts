@@ -194,6 +194,8 @@ export class BrewRelay {
     // ws reports 1009 (too big) and protocol errors here, then closes; 'close' cleans up.
     ws.on('error', (err) => log.debug({ err: err.message }, 'socket error'));
     ws.on('close', (code) => {
+      this.sockets.delete(ws);
+      this.liveness.forget(ws);
       this.detach(peer);
       this.peers.delete(peer);
       log.debug({ code }, 'relay connection closed');
