@@ -20,6 +20,10 @@ export const DEFAULT_FLUSH_BYTES = 64 * 1024;
 // turn's first frame at once.
 const FLOOD_GAP_MS = 1;
 
+// What a socket that wrote its turn's first frame at once holds: nothing, in one shared list that
+// is never added to (the next frame replaces it), so a lone event allocates no list per socket.
+const NOTHING_HELD: Uint8Array[] = [];
+
 // Where a socket's frames are joined before its one write: reused while the kernel takes each
 // write whole, so a turn's flush allocates nothing.
 const SLAB_BYTES = 256 * 1024;
@@ -67,6 +71,11 @@ export class OutputCoalescer {
       return;
     }
     const { held } = target;
+    if (held === NOTHING_HELD) {
+      target.held = [chunk];
+      target.heldBytes = chunk.length;
+      return;
+    }
     if (held !== undefined) {
       held.push(chunk);
       target.heldBytes += chunk.length;
@@ -88,7 +97,7 @@ export class OutputCoalescer {
     }
     // Idle until now: waiting would only delay this frame (a lone event goes out as soon as raw
     // ws would send it); what follows in the same turn is held behind it.
-    target.held = [];
+    target.held = NOTHING_HELD;
     target.heldBytes = 0;
     if (!target.socket.destroyed) target.socket.write(chunk);
   }
@@ -100,7 +109,7 @@ export class OutputCoalescer {
   flushOne(target: CoalescedSocket): void {
     const { held } = target;
     if (held === undefined || held.length === 0) return;
-    target.held = [];
+    target.held = NOTHING_HELD;
     this.send(target, held);
   }
 
