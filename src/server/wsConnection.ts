@@ -29,7 +29,8 @@ const OPEN = 1;
 export class WsConnection implements Connection, CoalescedSocket {
   held: Uint8Array[] | undefined = undefined;
   heldBytes = 0;
-  lastFlush = -1;
+  lastBusyFlush = -1;
+  turnFrames = 0;
 
   constructor(
     private readonly ws: WebSocket,

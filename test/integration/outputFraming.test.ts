@@ -49,7 +49,7 @@ type RecordingSocket = CoalescedSocket & { batches: Buffer[]; open: boolean };
 
 /**
  * A real Writable that records each buffer handed to it: one per write syscall a socket would make.
- * It starts in a flood (in a new coalescer's "last flush", which ended just now), so a turn's
+ * It starts in a flood (busy in a new coalescer's "last flush", which ended just now), so a turn's
  * frames are all held; `idle` makes it a socket that has been quiet, whose turn's first frame goes
  * at once.
  */
@@ -62,7 +62,7 @@ function recordingSocket(idle = false): RecordingSocket {
       callback();
     },
   });
-  return { socket, held: undefined, heldBytes: 0, lastFlush: idle ? -1 : 0, open: true, batches };
+  return { socket, held: undefined, heldBytes: 0, lastBusyFlush: idle ? -1 : 0, turnFrames: 0, open: true, batches };
 }
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -93,6 +93,17 @@ describe('output coalescing', () => {
     expect(target.batches).toHaveLength(2);
     await nextTurn();
     expect(target.batches).toEqual([bytes(0), bytes(1, 2, 3, 4), bytes(5, 6, 7)]);
+  });
+
+  it('a socket sent one frame a turn keeps getting it at once: nothing to coalesce with', async () => {
+    const output = new OutputCoalescer();
+    const target = recordingSocket(true);
+    for (let turn = 0; turn < 3; turn++) {
+      output.write(target, bytes(turn));
+      expect(target.batches).toHaveLength(turn + 1); // written as it came, not at the turn's end
+      await nextTurn();
+    }
+    expect(target.batches).toEqual([bytes(0), bytes(1), bytes(2)]);
   });
 
   it('a lone frame is written as it is, not copied', async () => {
@@ -182,7 +193,7 @@ describe('output coalescing over a real socket', () => {
     try {
       receiver.pause(); // the peer stops reading: the kernel fills, then the stream holds writes
       const output = new OutputCoalescer();
-      const target: CoalescedSocket = { socket: sender, held: undefined, heldBytes: 0, lastFlush: 0, open: true };
+      const target: CoalescedSocket = { socket: sender, held: undefined, heldBytes: 0, lastBusyFlush: 0, turnFrames: 0, open: true };
       const expected: Buffer[] = [];
       // 16 MB in 400 turns: past what loopback's buffers take while nobody reads.
       for (let turn = 0; turn < 400; turn++) {

@@ -6,8 +6,10 @@ export interface CoalescedSocket {
   /** Chunks held since the socket's first write this turn, or undefined when it holds none. */
   held: Uint8Array[] | undefined;
   heldBytes: number;
-  /** The number of the last turn's flush that had output for this socket. */
-  lastFlush: number;
+  /** The number of the last flush whose turn sent this socket two frames or more (-1: none). */
+  lastBusyFlush: number;
+  /** Frames sent to it in the current turn. */
+  turnFrames: number;
   /** False once a close frame went or came: then no data frame may follow (RFC 6455 §5.5.1). */
   readonly open: boolean;
 }
@@ -15,9 +17,9 @@ export interface CoalescedSocket {
 /** Past this many bytes held for one socket in a turn, they go at once rather than at the turn's end. */
 export const DEFAULT_FLUSH_BYTES = 64 * 1024;
 
-// A socket that had output in the last flush, which ended less than this long before the turn
-// began, is in a flood: its frames wait for the turn's one write. Any other is idle, and gets the
-// turn's first frame at once.
+// A socket that got two frames or more in the last turn, whose flush ended less than this long
+// before this turn began, is in a flood: its frames wait for the turn's one write. Any other gets
+// the turn's first frame at once: a turn of one frame is one write either way.
 const FLOOD_GAP_MS = 1;
 
 // What a socket that wrote its turn's first frame at once holds: nothing, in one shared list that
@@ -71,6 +73,7 @@ export class OutputCoalescer {
       return;
     }
     const { held } = target;
+    target.turnFrames++;
     if (held === NOTHING_HELD) {
       target.held = [chunk];
       target.heldBytes = chunk.length;
@@ -88,8 +91,7 @@ export class OutputCoalescer {
       setImmediate(this.flush);
     }
     this.pending.push(target);
-    const flooded = target.lastFlush === this.flushes && this.turnAt - this.lastFlushEndedAt < FLOOD_GAP_MS;
-    target.lastFlush = this.flushes + 1;
+    const flooded = target.lastBusyFlush === this.flushes && this.turnAt - this.lastFlushEndedAt < FLOOD_GAP_MS;
     if (flooded) {
       target.held = [chunk];
       target.heldBytes = chunk.length;
@@ -151,14 +153,17 @@ export class OutputCoalescer {
     this.scheduled = false;
     const pending = this.pending;
     this.pending = this.spare;
+    const flushed = this.flushes + 1;
     for (const target of pending) {
       const { held } = target;
       target.held = undefined;
+      target.lastBusyFlush = target.turnFrames >= 2 ? flushed : -1;
+      target.turnFrames = 0;
       if (held !== undefined) this.send(target, held);
     }
     pending.length = 0;
     this.spare = pending;
-    this.flushes++;
+    this.flushes = flushed;
     this.lastFlushEndedAt = performance.now();
   };
 }
