@@ -15,7 +15,7 @@ import { JSON_SUBPROTOCOL } from '../protocol/pubkeeper/packets.js';
 import { ConnectionGuard } from './edge/connectionGuard.js';
 import { closeHttp, listen } from './edge/listen.js';
 import { OpenSockets } from './edge/openSockets.js';
-import { destroyOnError, pathOf, refuseUpgrade, toBuffer } from './edge/upgrade.js';
+import { destroyOnError, handedToWs, pathOf, refuseUpgrade, toBuffer } from './edge/upgrade.js';
 import { createWsServer } from './edge/wsServer.js';
 import { AdminPlane } from './admin/adminPlane.js';
 import { handleHttp } from './httpRoutes.js';
@@ -140,6 +140,7 @@ export class PubkeeperServer {
     const { logger } = this.options;
     if (path === '/ws') {
       return this.wss.handleUpgrade(req, socket, head, (ws) => {
+        handedToWs(socket);
         const version = v1VersionOf(ws.protocol);
         const dialect: Dialect<unknown> = version === undefined ? jsonDialect : V1_DIALECTS[version];
         this.attach(ws, this.hub.createSession(dialect, new WsConnection(ws, socket, this.output), logger, req.socket.remoteAddress));
@@ -151,7 +152,10 @@ export class PubkeeperServer {
         logger.debug({ status: checked.status, reason: checked.reason }, 'PCP upgrade refused');
         return refuseUpgrade(socket, checked.status, checked.text, `${checked.reason}\n`);
       }
-      return this.pcpWss.handleUpgrade(req, socket, head, (ws) => this.attach(ws, this.connectPcp(ws, socket, checked, req.socket.remoteAddress)));
+      return this.pcpWss.handleUpgrade(req, socket, head, (ws) => {
+        handedToWs(socket);
+        this.attach(ws, this.connectPcp(ws, socket, checked, req.socket.remoteAddress));
+      });
     }
     refuseUpgrade(socket, 404, 'Not Found');
   }

@@ -2,7 +2,8 @@ import * as nodeCrypto from 'node:crypto';
 import { fail, ok, type Result } from '../../protocol/errors.js';
 import { SUBJECT_PATTERN } from '../../protocol/pcpUri.js';
 import type { VerificationKey } from './keys.js';
-import { parseRights, type Grants } from './rights.js';
+import type { Grants } from './rights.js';
+import { sharedGrants } from './sharedGrants.js';
 import { checkSignature } from './signature.js';
 
 /** The keys a server accepts tokens from; each fixes its own algorithm. */
@@ -145,7 +146,7 @@ function readClaims(claims: Record<string, unknown>, token: string, opts: Verify
 
   // A token without `rights` is valid and grants nothing: it may still connect to PCP
   // (CONTRACT §5) and absence can only ever mean fewer rights. A present non-array is refused.
-  const grants = parseRights(claims.rights === undefined ? [] : claims.rights);
+  const grants = sharedGrants(claims.rights === undefined ? [] : claims.rights);
   if (!grants.ok) return grants;
 
   // Every identity has the same properties in the same order, absent claims as undefined: one

@@ -11,6 +11,14 @@ export function destroyOnError(this: Duplex): void {
   this.destroy();
 }
 
+/**
+ * The upgrade went through: ws has its own 'error' listener on the socket, so ours goes, and a
+ * long-lived connection does not keep a listener list for one.
+ */
+export function handedToWs(socket: Duplex): void {
+  socket.off('error', destroyOnError);
+}
+
 /** Refuses an upgrade with a plain HTTP answer; no WebSocket ever exists for it. */
 export function refuseUpgrade(socket: Duplex, status: number, text: string, body = ''): void {
   const length = Buffer.byteLength(body);

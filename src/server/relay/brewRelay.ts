@@ -15,7 +15,7 @@ import { compilePattern } from '../../protocol/topicPattern.js';
 import { ConnectionGuard } from '../edge/connectionGuard.js';
 import { closeHttp, listen } from '../edge/listen.js';
 import { OpenSockets } from '../edge/openSockets.js';
-import { bearerToken, destroyOnError, pathOf, refuseUpgrade, toBuffer } from '../edge/upgrade.js';
+import { bearerToken, destroyOnError, handedToWs, pathOf, refuseUpgrade, toBuffer } from '../edge/upgrade.js';
 import { createWsServer } from '../edge/wsServer.js';
 import { Liveness } from '../liveness.js';
 import { OutputCoalescer } from '../edge/outputCoalescer.js';
@@ -171,7 +171,10 @@ export class BrewRelay {
       }
       identity = verified.value;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.attach(ws, socket, identity));
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      handedToWs(socket);
+      this.attach(ws, socket, identity);
+    });
   }
 
   private attach(ws: WebSocket, socket: Duplex, identity: Identity | undefined): void {
