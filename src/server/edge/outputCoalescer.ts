@@ -38,11 +38,11 @@ const SLAB_BYTES = 256 * 1024;
  * not a microtask or `nextTick`: a burst that arrives on many sockets is read in one poll phase,
  * and only the check phase after it sees all of it.
  *
- * Holding costs latency only when there is nothing to coalesce with, so a socket that was idle
- * (no output in the last flush, or that flush ended over a millisecond before this turn) gets the
- * turn's first frame at once, as raw ws would send it, and only what follows is held: a lone event
- * reaches its last subscriber no later than an unbuffered broadcast, and a flood, in which every
- * turn has output for the socket, is written once per turn.
+ * Holding costs latency and gains nothing when there is nothing to coalesce with, so a socket that
+ * was not flooded (its last turn sent it fewer than two frames, or ended over a millisecond before
+ * this one) gets the turn's first frame at once, as raw ws would send it, and only what follows is
+ * held: a lone event reaches its last subscriber no later than an unbuffered broadcast, and a
+ * flood, in which turns bring a socket several frames each, is written once per turn.
  *
  * A socket past `flushBytes` in a turn is written at once, so a large snapshot is not held whole,
  * and a chunk that large on its own is written as it is, never copied. What a socket holds counts
