@@ -273,7 +273,8 @@ export const DASHBOARD_HTML = String.raw`<!doctype html>
     }
     function dispatch(eventType, text) {
       var parsed;
-      try { parsed = JSON.parse(text); } catch (e) { console.warn('unreadable event', eventType, text); return; }
+      // Shown on the page, where the operator looks (the browser's console is not).
+      try { parsed = JSON.parse(text); } catch (e) { showError('Skipped an unreadable ' + eventType + ' event from the server.'); return; }
       onEvent(eventType, parsed);
     }
   }
