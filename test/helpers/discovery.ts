@@ -3,7 +3,7 @@
 import { onTestFinished } from 'vitest';
 import { DiscoveryClient, type DiscoveryClientEvents, type DiscoveryClientOptions } from '../../src/client/discoveryClient.js';
 import { pcpTransport, pubkeeperTransport, type DiscoveryTransport } from '../../src/client/transports.js';
-import { PubkeeperClient } from '../../src/client/pubkeeperClient.js';
+import { PubkeeperClient, type BrewerEventArgs } from '../../src/client/pubkeeperClient.js';
 import { loadConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { PubkeeperServer } from '../../src/server/pubkeeperServer.js';
@@ -82,3 +82,36 @@ export async function plainClient(url: string, token: string): Promise<Pubkeeper
   if (!(await client.authenticate(token))) throw new Error('plain client did not authenticate');
   return client;
 }
+
+export type Change = { kind: 'added' | 'removed' } & BrewerEventArgs;
+
+/** Every brewerAdded / brewerRemoved, in order; `reach(n)` resolves once `n` are recorded. */
+export function recordChanges(client: DiscoveryClient): { list: Change[]; reach(n: number, ms?: number): Promise<void> } {
+  const list: Change[] = [];
+  const waiters = new Set<() => void>();
+  const push = (change: Change): void => {
+    list.push(change);
+    for (const waiter of waiters) waiter();
+  };
+  client.on('brewerAdded', (e) => push({ kind: 'added', ...e }));
+  client.on('brewerRemoved', (e) => push({ kind: 'removed', ...e }));
+  const reach = (n: number, ms = 5000): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => {
+        if (list.length < n) return;
+        waiters.delete(check);
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`only ${list.length} of ${n} brewer changes in ${ms} ms: ${JSON.stringify(list)}`));
+      }, ms);
+      waiters.add(check);
+      check();
+    });
+  return { list, reach };
+}
+
+/** Sorted by topic, for comparing changes whose order across topics is not promised. */
+export const byTopic = <T extends { topic: string }>(items: readonly T[]): T[] => [...items].sort((a, b) => a.topic.localeCompare(b.topic));

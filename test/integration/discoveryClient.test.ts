@@ -3,43 +3,9 @@
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/client/backoff.js';
-import type { DiscoveryClient } from '../../src/client/discoveryClient.js';
-import type { BrewerEventArgs } from '../../src/client/pubkeeperClient.js';
 import type { Hub } from '../../src/core/hub.js';
-import { discovery, FAST, latch, next, plainClient, restartOn, TRANSPORTS } from '../helpers/discovery.js';
+import { byTopic, discovery, FAST, latch, next, plainClient, recordChanges, restartOn, TRANSPORTS } from '../helpers/discovery.js';
 import { startTestServer } from '../helpers/server.js';
-
-type Change = { kind: 'added' | 'removed' } & BrewerEventArgs;
-
-/** Every brewerAdded / brewerRemoved, in order; `reach(n)` resolves once `n` are recorded. */
-function recordChanges(client: DiscoveryClient): { list: Change[]; reach(n: number, ms?: number): Promise<void> } {
-  const list: Change[] = [];
-  const waiters = new Set<() => void>();
-  const push = (change: Change): void => {
-    list.push(change);
-    for (const waiter of waiters) waiter();
-  };
-  client.on('brewerAdded', (e) => push({ kind: 'added', ...e }));
-  client.on('brewerRemoved', (e) => push({ kind: 'removed', ...e }));
-  const reach = (n: number, ms = 5000): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const check = (): void => {
-        if (list.length < n) return;
-        waiters.delete(check);
-        clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        waiters.delete(check);
-        reject(new Error(`only ${list.length} of ${n} brewer changes in ${ms} ms: ${JSON.stringify(list)}`));
-      }, ms);
-      waiters.add(check);
-      check();
-    });
-  return { list, reach };
-}
-
-const byTopic = <T extends { topic: string }>(items: readonly T[]): T[] => [...items].sort((a, b) => a.topic.localeCompare(b.topic));
 
 describe.each(TRANSPORTS)('DiscoveryClient over $name', ({ url, transport }) => {
   it('converges after a restart on the same port: vanished → removed, new and changed → added, unchanged → nothing', async () => {

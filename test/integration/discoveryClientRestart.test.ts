@@ -3,40 +3,9 @@
 // `reconcileSettleMs`, and only a brewer whose client never came back is reported removed.
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import type { DiscoveryClient } from '../../src/client/discoveryClient.js';
-import type { BrewerEventArgs } from '../../src/client/pubkeeperClient.js';
 import type { DiscoveryTransport } from '../../src/client/transports.js';
-import { discovery, FAST, latch, next, plainClient, restartOn, TRANSPORTS } from '../helpers/discovery.js';
+import { byTopic, discovery, FAST, latch, next, plainClient, recordChanges, restartOn, TRANSPORTS } from '../helpers/discovery.js';
 import { startTestServer } from '../helpers/server.js';
-
-type Change = { kind: 'added' | 'removed' } & BrewerEventArgs;
-
-/** Every brewerAdded / brewerRemoved, in order; `reach(n)` resolves once `n` are recorded. */
-function recordChanges(client: DiscoveryClient): { list: Change[]; reach(n: number): Promise<void> } {
-  const list: Change[] = [];
-  const waiters = new Set<() => void>();
-  const push = (change: Change): void => {
-    list.push(change);
-    for (const waiter of waiters) waiter();
-  };
-  client.on('brewerAdded', (e) => push({ kind: 'added', ...e }));
-  client.on('brewerRemoved', (e) => push({ kind: 'removed', ...e }));
-  const reach = (n: number): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`only ${list.length} of ${n} brewer changes: ${JSON.stringify(list)}`)), 5000);
-      const check = (): void => {
-        if (list.length < n) return;
-        waiters.delete(check);
-        clearTimeout(timer);
-        resolve();
-      };
-      waiters.add(check);
-      check();
-    });
-  return { list, reach };
-}
-
-const byTopic = <T extends { topic: string }>(items: readonly T[]): T[] => [...items].sort((a, b) => a.topic.localeCompare(b.topic));
 
 /** `inner`, calling `subscribed` each time a session's subscribe was acknowledged (its snapshot is complete). */
 function reportingSubscribes(inner: DiscoveryTransport, subscribed: () => void): DiscoveryTransport {
