@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { flatUuid } from './util/flatUuid.js';
 import { EventEmitter } from 'node:events';
 import { CloseCode, CloseReason } from '../protocol/closeCodes.js';
 import { fail, type ErrorCode, type Result } from '../protocol/errors.js';
@@ -21,6 +20,7 @@ import type { RegistryEngine } from './registry/registryEngine.js';
 import { Session, type PcpEndpoint, type SessionHooks } from './sessions/session.js';
 import { SessionTable } from './sessions/sessionTable.js';
 import { Subscriptions } from './subscriptions/subscriptions.js';
+import { flatUuid } from './util/flatUuid.js';
 
 /** What the core needs of the configuration; the server's frozen Config satisfies it. */
 export type HubOptions = CoreOptions;

@@ -15,6 +15,7 @@ import { JSON_SUBPROTOCOL } from '../protocol/pubkeeper/packets.js';
 import { ConnectionGuard } from './edge/connectionGuard.js';
 import { closeHttp, listen } from './edge/listen.js';
 import { OpenSockets } from './edge/openSockets.js';
+import { OutputCoalescer } from './edge/outputCoalescer.js';
 import { destroyOnError, handedToWs, pathOf, refuseUpgrade, toBuffer } from './edge/upgrade.js';
 import { createWsServer } from './edge/wsServer.js';
 import { AdminPlane } from './admin/adminPlane.js';
@@ -24,7 +25,6 @@ import { Metrics } from './metrics.js';
 import { checkPcpUpgrade, isPcpPath, type PcpUpgrade } from './pcpUpgrade.js';
 import { BrewRelay } from './relay/brewRelay.js';
 import { TopicHashes } from './relay/topicHashes.js';
-import { OutputCoalescer } from './edge/outputCoalescer.js';
 import { WsConnection } from './wsConnection.js';
 
 // The 1.x binary dialect first (1.1 before 1.0), then the JSON dialect's own.
@@ -38,17 +38,18 @@ export interface ServerOptions {
   logDrops?: () => number;
 }
 
-/**
- * The one HTTP server: routes upgrades to the WebSocket dialects, serves /healthz and /metrics,
- * keeps sockets alive with pings, and drains on shutdown. Every session, whatever its dialect, is
- * wired to its socket the same way (`attach`).
- */
+/** What ws calls on a socket's events, `this` being the socket: one set for every socket. */
 interface SocketListeners {
   message(this: WebSocket, data: RawData, isBinary: boolean): void;
   error(this: WebSocket, err: Error): void;
   close(this: WebSocket, code: number, reason: Buffer): void;
 }
 
+/**
+ * The one HTTP server: routes upgrades to the WebSocket dialects, serves /healthz and /metrics,
+ * keeps sockets alive with pings, and drains on shutdown. Every session, whatever its dialect, is
+ * wired to its socket the same way (`attach`).
+ */
 export class PubkeeperServer {
   readonly hub: Hub;
   readonly metrics: Metrics;

@@ -1,18 +1,18 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { Connection, Frame } from '../core/connection.js';
-import type { CoalescedSocket, OutputCoalescer } from './edge/outputCoalescer.js';
+import { DEFAULT_FLUSH_BYTES, type CoalescedSocket, type OutputCoalescer } from './edge/outputCoalescer.js';
 import { buildFrame, buildHeader } from './edge/wsFrame.js';
 
 // A peer that never answers our close frame is cut after this long, so a closed session's socket
 // cannot linger (ws's own fallback is 30 s).
 const CLOSE_GRACE_MS = 2000;
 
-// Payloads this large are written behind their own header rather than copied into one buffer.
-const COPY_LIMIT = 64 * 1024;
+// Payloads the coalescer would write uncopied are not copied into a frame either: they go behind
+// a header of their own.
+const COPY_LIMIT = DEFAULT_FLUSH_BYTES;
 
-// ws's readyState for an open socket, read as a plain field compare rather than through the
-// `OPEN` getter on every send.
+// ws's readyState for an open socket (WebSocket.OPEN), a constant rather than a getter per send.
 const OPEN = 1;
 
 /**
@@ -59,7 +59,7 @@ export class WsConnection implements Connection, CoalescedSocket {
   }
 
   close(code: number, reason: string): void {
-    if (this.ws.readyState === this.ws.OPEN || this.ws.readyState === this.ws.CONNECTING) {
+    if (this.open || this.ws.readyState === this.ws.CONNECTING) {
       // What we hold goes first: ws writes its close frame at once, and nothing may follow it.
       this.output.flushOne(this);
       this.ws.close(code, reason);

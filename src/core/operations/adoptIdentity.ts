@@ -17,7 +17,7 @@ export function adoptIdentity(ports: Ports, session: Session, identity: Identity
   ports.sessions.identityChanged(session, previous);
   armExpiry(session, identity);
   if (!previous) {
-    session.clearTimer(session.authTimer);
+    clearTimeout(session.authTimer);
     session.authTimer = undefined;
     session.subjectKnown(identity.sub);
   }
@@ -27,7 +27,7 @@ export function adoptIdentity(ports: Ports, session: Session, identity: Identity
 
 /** [PK-AUTH-6] a token whose `exp` passes closes its session 4003. */
 function armExpiry(session: Session, identity: Identity): void {
-  session.clearTimer(session.expiryTimer);
+  clearTimeout(session.expiryTimer);
   session.expiryTimer = undefined;
   if (identity.exp === undefined) return;
   const ms = identity.exp * 1000 - Date.now();

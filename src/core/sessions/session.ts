@@ -201,10 +201,6 @@ export class Session {
     return timer;
   }
 
-  clearTimer(timer: NodeJS.Timeout | undefined): void {
-    if (timer) clearTimeout(timer);
-  }
-
   /** Idempotent; cleans up the session's state at once, before the close handshake finishes. */
   close(code: number, reason: string): void {
     if (this.closed) return;

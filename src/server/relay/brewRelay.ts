@@ -15,11 +15,11 @@ import { compilePattern } from '../../protocol/topicPattern.js';
 import { ConnectionGuard } from '../edge/connectionGuard.js';
 import { closeHttp, listen } from '../edge/listen.js';
 import { OpenSockets } from '../edge/openSockets.js';
+import { OutputCoalescer } from '../edge/outputCoalescer.js';
 import { bearerToken, destroyOnError, handedToWs, pathOf, refuseUpgrade, toBuffer } from '../edge/upgrade.js';
+import { preFramedBinary } from '../edge/wsFrame.js';
 import { createWsServer } from '../edge/wsServer.js';
 import { Liveness } from '../liveness.js';
-import { OutputCoalescer } from '../edge/outputCoalescer.js';
-import { preFramedBinary } from '../edge/wsFrame.js';
 import { WsConnection } from '../wsConnection.js';
 
 /** What the relay asks the server: who a token is, and which topic a hash stands for. */
