@@ -58,6 +58,22 @@ export const configSchema = z
     maxInventoryPatterns: positiveInt.default(64).describe('Patterns in one PCP inventory_request query ("Limit exceeded")'),
     uuidReserveMs: nonNegativeInt.default(30000).describe('How long a brewer uuid stays its sub\'s after its session ended'),
     metricsToken: z.string().min(1).optional().describe('When set, GET /metrics requires Authorization: Bearer with this value'),
+    cluster: z
+      .string()
+      .regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// URL')
+      .optional()
+      .describe('Redis URL (redis://HOST:PORT[/DB]) of the cluster this node joins; absent means a single process'),
+    clusterPrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'letters, digits and _ . : - only')
+      .default('pubkeeper')
+      .describe('Key and channel prefix in Redis, so several clusters can share one'),
+    clusterLeaseMs: z.coerce.number().int().min(200).default(5000).describe('A node that has not renewed its lease for this long is dead'),
+    nodeId: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits and _ . - only')
+      .optional()
+      .describe('Names this node in logs, metrics and /healthz; random when absent'),
   })
   .strict();
 

@@ -11,7 +11,9 @@ import { SessionDriver } from './dialects/sessionDriver.js';
 import type { Logger } from './logger.js';
 import type { EventEncoder } from './notify/eventEncoder.js';
 import { Notifier } from './notify/notifier.js';
+import { applyNotice } from './operations/admin/applyNotice.js';
 import { operations } from './operations/index.js';
+import { deliverRouted } from './operations/route.js';
 import { Inventory } from './pcp/inventory.js';
 import { followUris } from './pcp/presence.js';
 import type { CoreOptions, CoreStats, Ports } from './ports.js';
@@ -72,6 +74,13 @@ export class Hub extends EventEmitter<HubEvents> implements Ports {
     this.notifier = new Notifier(engine, this.sessions, this.subscriptions, this.stats);
     this.inventory = new Inventory(engine.uris, options.inventoryBatchMs);
     engine.onApplied(followUris(engine.node, this.sessions, this.inventory));
+    // Other nodes' admin actions and routed messages (a single process has none).
+    engine.onNotice((notice, fromThisNode) => {
+      if (!fromThisNode) applyNotice(this, notice);
+    });
+    engine.onForwarded((to, message) => {
+      if (!deliverRouted(this.sessions.get(to.session), message)) this.log.debug({ session: to.session }, 'a routed message came for a session that has ended');
+    });
   }
 
   /** This node's copy of the brewer registrations, for reading. */
@@ -108,12 +117,16 @@ export class Hub extends EventEmitter<HubEvents> implements Ports {
     const pcp: PcpEndpoint = { uri, encode: (message) => dialect.encodeMessage(message) };
     const session = this.open(dialect, conn, log, pcp, remoteAddress);
     const driver = new SessionDriver(this, session, dialect);
-    const connected = operations.connectPcp(this, session, identity);
-    if (!connected.ok) {
+    const settle = (connected: Result<void>): void => {
+      if (connected.ok) return;
       // A session that does not hold its URI could neither be reached nor be told apart: it goes.
       session.log.error({ code: connected.error.code }, 'could not take the URI, closing');
       session.close(CloseCode.INTERNAL, CloseReason.INTERNAL);
-    }
+    };
+    const connected = operations.connectPcp(this, session, identity);
+    // In a cluster the claim comes back from the shared log: the session's frames wait for it.
+    if (connected instanceof Promise) driver.hold(connected.then(settle));
+    else settle(connected);
     return driver;
   }
 
@@ -124,6 +137,7 @@ export class Hub extends EventEmitter<HubEvents> implements Ports {
   drain(): void {
     this.notifier.quiet = true;
     this.inventory.stop();
+    this.engine.drain();
   }
 
   private open(dialect: EventEncoder & { readonly name: string }, conn: Connection, log: Logger, pcp?: PcpEndpoint, remoteAddress?: string): Session {

@@ -2,15 +2,27 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendJson as json } from './edge/httpJson.js';
 import { pathOf } from './edge/upgrade.js';
+import type { ClusterStatus } from './cluster/clusterStatus.js';
 import type { Metrics } from './metrics.js';
 
+/**
+ * /healthz: 200 ok; 503 while draining, and in a cluster while the node cannot reach Redis (it
+ * still serves the clients it has, but a new client is better served by a node that can write).
+ */
+function health(res: ServerResponse, draining: boolean, cluster: ClusterStatus | undefined): void {
+  const clusterPart = cluster ? { cluster: cluster.toJSON() } : {};
+  if (draining) return json(res, 503, { status: 'draining', ...clusterPart });
+  if (cluster && !cluster.reachable) return json(res, 503, { status: 'degraded', ...clusterPart });
+  json(res, 200, { status: 'ok', ...clusterPart });
+}
+
 /** Plain HTTP: /healthz, /metrics; WebSocket paths without an upgrade get 426. */
-export function handleHttp(req: IncomingMessage, res: ServerResponse, metrics: Metrics, draining: boolean): void {
+export function handleHttp(req: IncomingMessage, res: ServerResponse, metrics: Metrics, draining: boolean, cluster?: ClusterStatus): void {
   const path = pathOf(req.url);
   if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'method not allowed' });
   switch (path) {
     case '/healthz':
-      return draining ? json(res, 503, { status: 'draining' }) : json(res, 200, { status: 'ok' });
+      return health(res, draining, cluster);
     case '/metrics':
       if (!bearerMatches(req.headers.authorization, metrics.token)) {
         return json(res, 401, { error: 'metrics token required: send Authorization: Bearer <token>' }, { 'www-authenticate': 'Bearer' });

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { Hub } from '../core/hub.js';
+import type { ClusterStatus } from './cluster/clusterStatus.js';
 import type { ConnectionRefusals } from './edge/connectionGuard.js';
 import type { BrewRelay } from './relay/brewRelay.js';
 
@@ -10,6 +11,8 @@ export interface MetricsOptions {
   logDrops?: (() => number) | undefined;
   /** The connections each listener closed for a cap or the handshake timeout (CONTRACT §6b). */
   refusedConnections?: (() => Record<string, ConnectionRefusals>) | undefined;
+  /** This node's place in its cluster, when it is part of one. */
+  cluster?: ClusterStatus | undefined;
 }
 
 /**
@@ -113,6 +116,7 @@ export class Metrics {
         },
       });
     }
+    if (options.cluster) clusterMetrics(options.cluster, registers);
     const errors = new Counter({ name: 'pubkeeper_errors_total', help: 'Errors answered to clients, by code.', labelNames: ['code'], registers });
     const closes = new Counter({ name: 'pubkeeper_closes_total', help: 'Sessions ended, by close code.', labelNames: ['code'], registers });
     hub.on('errorSent', (_session, code) => errors.inc({ code }));
@@ -143,4 +147,26 @@ function monotonic(name: string, help: string, read: () => number, registers: Re
       this.inc(read());
     },
   });
+}
+
+/** The node's cluster state (CONTRACT §7), read from the fields the engine keeps. */
+function clusterMetrics(cluster: ClusterStatus, registers: Registry[]): void {
+  const gauge = (name: string, help: string, read: () => number): void => {
+    new Gauge({
+      name,
+      help,
+      labelNames: ['node'],
+      registers,
+      collect() {
+        this.set({ node: cluster.nodeId }, read());
+      },
+    });
+  };
+  gauge('pubkeeper_cluster_engine_reachable', 'Whether this node reaches the cluster engine (Redis): 1 or 0.', () => (cluster.reachable ? 1 : 0));
+  gauge('pubkeeper_cluster_nodes', 'Live nodes in the cluster, as of the last lease renewal.', () => cluster.nodes);
+  gauge('pubkeeper_cluster_log_lag', 'Registry log entries this node has yet to apply.', () => cluster.lag);
+  monotonic('pubkeeper_cluster_reaps_total', 'Dead nodes whose registrations were removed, seen by this node.', () => cluster.reaps, registers);
+  monotonic('pubkeeper_cluster_resyncs_total', 'Times this node rebuilt its copy of the registry from a snapshot.', () => cluster.resyncs, registers);
+  monotonic('pubkeeper_cluster_joins_total', 'Times this node joined the cluster (1, plus one per lost lease or lost Redis state).', () => cluster.rejoins, registers);
+  monotonic('pubkeeper_cluster_invalid_values_total', 'Values read from Redis that no node writes, ignored.', () => cluster.invalidEntries, registers);
 }

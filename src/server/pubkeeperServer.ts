@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -19,6 +20,7 @@ import { OutputCoalescer } from './edge/outputCoalescer.js';
 import { destroyOnError, handedToWs, pathOf, refuseUpgrade, toBuffer } from './edge/upgrade.js';
 import { createWsServer } from './edge/wsServer.js';
 import { AdminPlane } from './admin/adminPlane.js';
+import { RedisRegistryEngine } from './cluster/redisEngine.js';
 import { handleHttp } from './httpRoutes.js';
 import { Liveness } from './liveness.js';
 import { Metrics } from './metrics.js';
@@ -70,10 +72,13 @@ export class PubkeeperServer {
   readonly admin: AdminPlane;
   /** The connection caps and handshake timeout of CONTRACT §6b. */
   readonly connections: ConnectionGuard;
+  /** The shared registry engine, when this node is part of a cluster (`--cluster`). */
+  readonly cluster: RedisRegistryEngine | undefined;
 
   constructor(private readonly options: ServerOptions) {
     const { config, logger } = options;
-    this.hub = new Hub(config, options.keyring, logger);
+    this.cluster = config.cluster === undefined ? undefined : this.createClusterEngine(config, config.cluster, logger);
+    this.hub = new Hub(config, options.keyring, logger, this.cluster);
     this.liveness = new Liveness(config.pingIntervalMs, config.maxMissedPongs);
     this.listeners = this.socketListeners();
     // [PK-WIRE-3] [PK1-WIRE-1] exactly one offered value: the 1.x binary dialect (1.1 before 1.0),
@@ -89,11 +94,12 @@ export class PubkeeperServer {
       token: config.metricsToken,
       logDrops: options.logDrops,
       refusedConnections: () => ({ main: this.connections.refused, ...(this.relay ? { relay: this.relay.connections.refused } : {}) }),
+      cluster: this.cluster?.status,
     });
     this.admin = new AdminPlane(this.hub, config, logger, this.metrics.registry);
     this.http = createServer((req, res) => {
       if (this.admin.owns(pathOf(req.url))) return this.admin.handle(req, res);
-      handleHttp(req, res, this.metrics, this.draining !== undefined);
+      handleHttp(req, res, this.metrics, this.draining !== undefined, this.cluster?.status);
     });
     this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
     this.http.on('clientError', (_err, socket) => socket.destroy());
@@ -102,6 +108,8 @@ export class PubkeeperServer {
 
   /** Loads the admin state and queue (before any client can connect), then listens. */
   async listen(): Promise<AddressInfo> {
+    // A node serves once its copy of the cluster's registry is whole.
+    await this.cluster?.start();
     await this.admin.open();
     const address = await listen(this.http, this.options.config.port, this.options.config.host);
     await this.relay?.listen();
@@ -131,6 +139,7 @@ export class PubkeeperServer {
     await closeHttp(this.http);
     await adminClosed;
     await relayClosed;
+    await this.cluster?.close();
     log.info('stopped');
   }
 
@@ -215,4 +224,18 @@ export class PubkeeperServer {
     inbound.session.close(code, reason.toString());
     inbound.session.debug({ code }, 'session closed');
   }
+
+  private createClusterEngine(config: Config, url: string, logger: Logger): RedisRegistryEngine {
+    return new RedisRegistryEngine({
+      url,
+      prefix: config.clusterPrefix,
+      leaseMs: config.clusterLeaseMs,
+      nodeId: config.nodeId ?? randomUUID().slice(0, 8),
+      uuidReserveMs: config.uuidReserveMs,
+      log: logger.child({ component: 'cluster' }),
+      // The hub exists by the time the engine first joins.
+      revocations: () => this.hub.revocations.snapshot(),
+    });
+  }
+
 }

@@ -3,6 +3,7 @@ import type { Frame } from '../connection.js';
 import type { EventEncoder } from '../notify/eventEncoder.js';
 import type { Ports } from '../ports.js';
 import type { Session } from '../sessions/session.js';
+import type { Settled } from '../util/settled.js';
 
 /** What a dialect's handler works with while it answers one request. */
 export interface RequestContext {
@@ -33,8 +34,11 @@ export interface Dialect<Request> extends EventEncoder {
   readonly inBandAuth?: InBandAuth<Request>;
   /** Text or bytes → a request, or a coded error (DECODE_FAILED, UNKNOWN_PACKET…). Pure. */
   decode(data: Buffer, isBinary: boolean): Result<Request>;
-  /** Runs the request's operation and answers it, in order, before the next frame. */
-  handle(ctx: RequestContext, request: Request): void;
+  /**
+   * Runs the request's operation and answers it, in order, before the next frame: a promise when
+   * the answer waits for the shared log, and the session's next frame waits with it.
+   */
+  handle(ctx: RequestContext, request: Request): Settled<void>;
   /** The frame that answers an error; `inReplyTo` names the request, where the dialect says so. */
   encodeError(error: PubkeeperError, session: Session, inReplyTo: string | undefined): Frame;
   /** The id an answer to this request replies to, where the dialect has one (PCP). */

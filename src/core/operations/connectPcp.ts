@@ -2,6 +2,7 @@ import { ok, type Result } from '../../protocol/errors.js';
 import type { Identity } from '../auth/verifyToken.js';
 import type { Ports } from '../ports.js';
 import type { Session } from '../sessions/session.js';
+import { andThen, type Settled } from '../util/settled.js';
 import { adoptIdentity } from './adoptIdentity.js';
 
 /**
@@ -11,7 +12,7 @@ import { adoptIdentity } from './adoptIdentity.js';
  * are removed. Subscriptions do not move (PCP: "not maintained across sessions").
  * [PCP-CONN-3] [PCP-CONN-5]
  */
-export function connectPcp(ports: Ports, session: Session, identity: Identity): Result<void> {
+export function connectPcp(ports: Ports, session: Session, identity: Identity): Settled<Result<void>> {
   const uri = session.pcp?.uri;
   if (uri === undefined) throw new Error('connectPcp needs a PCP session.');
   adoptIdentity(ports, session, identity);
@@ -20,6 +21,5 @@ export function connectPcp(ports: Ports, session: Session, identity: Identity): 
   const drop = (previous ? engine.registry.heldBy(previous) : [])
     .filter((registration) => !identity.grants.canBrew(registration.segments))
     .map(({ topic, uuid }) => ({ topic, uuid }));
-  const applied = engine.propose({ kind: 'uri.claim', uri, owner: session.ref, drop });
-  return applied.ok ? ok(undefined) : applied;
+  return andThen(engine.propose({ kind: 'uri.claim', uri, owner: session.ref, drop }), (applied) => (applied.ok ? ok(undefined) : applied));
 }

@@ -5,12 +5,13 @@ import type { Ports } from '../ports.js';
 import { canonicalJson } from '../registry/canonicalJson.js';
 import type { Session } from '../sessions/session.js';
 import { sameSession } from '../sessions/sessionRef.js';
+import { andThen, type Settled } from '../util/settled.js';
 
 /**
  * BREWER_REGISTER, on every dialect: validate, authorize, limit, apply. Subscribers and 1.x
  * patrons are told from the applied change. [PK-REG-1] [PK-REG-4] [PK-REG-7]
  */
-export function registerBrewer(ports: Ports, session: Session, topic: unknown, brewer: Brewer): Result<void> {
+export function registerBrewer(ports: Ports, session: Session, topic: unknown, brewer: Brewer): Settled<Result<void>> {
   const sub = session.sub;
   if (sub === undefined) return fail('UNAUTHENTICATED');
   const segments = parseTopic(topic, { wildcards: false });
@@ -39,9 +40,11 @@ export function registerBrewer(ports: Ports, session: Session, topic: unknown, b
   }
 
   // [PK-REG-3] [PK-REG-5] identical: no notification; a new session of the same sub takes it over.
-  const applied = ports.engine.propose({ kind: 'brewer.put', topic: literal, segments: segments.value, brewer, canonical, sub, owner: session.ref });
-  if (!applied.ok) return applied;
-  // Nothing changed (identical, same session): a 1.x brewer is still answered with what it was not told.
-  if (applied.value.length === 0 && existing) ports.notifier.pairs.answerBrewer(existing);
-  return ok(undefined);
+  const proposed = ports.engine.propose({ kind: 'brewer.put', topic: literal, segments: segments.value, brewer, canonical, sub, owner: session.ref });
+  return andThen(proposed, (applied) => {
+    if (!applied.ok) return applied;
+    // Nothing changed (identical, same session): a 1.x brewer is still answered with what it was not told.
+    if (applied.value.length === 0 && held) ports.notifier.pairs.answerBrewer(held);
+    return ok(undefined);
+  });
 }

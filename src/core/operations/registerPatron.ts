@@ -6,13 +6,14 @@ import type { Ports } from '../ports.js';
 import { canonicalJson } from '../registry/canonicalJson.js';
 import type { Session } from '../sessions/session.js';
 import { compilePattern } from '../topics/pattern.js';
+import { andThen, type Settled } from '../util/settled.js';
 import { checkPattern, checkSnapshotBudget } from './patternLimits.js';
 
 /**
  * PATRON_REGISTER (1.x): validate, authorize, limit, apply. The patron is answered with every
  * brewer it pairs with, and each brewer is told, from the applied change. [PK1-PAIR-1]
  */
-export function registerPatron(ports: Ports, session: Session, topic: unknown, patronId: string, brews: Brew[]): Result<void> {
+export function registerPatron(ports: Ports, session: Session, topic: unknown, patronId: string, brews: Brew[]): Settled<Result<void>> {
   const segments = parseTopic(topic, { wildcards: true });
   if (!segments.ok) return segments;
   const source = topic as string;
@@ -34,10 +35,12 @@ export function registerPatron(ports: Ports, session: Session, topic: unknown, p
   }
   const budget = checkSnapshotBudget(session);
   if (!budget.ok) return budget;
-  const applied = ports.engine.propose({ kind: 'patron.put', owner: session.ref, topic: source, segments: segments.value, patronId, brews, canonical });
-  if (!applied.ok) return applied;
-  // [PK-SUB-6] the patron's answer was its snapshot: one, plus a brewer per pair it was told of.
-  const patron = ports.engine.patrons.get(session.ref, patronKey(source, patronId));
-  session.snapshots.spend(1 + (patron ? ports.notifier.pairs.pairCount(patron) : 0));
-  return ok(undefined);
+  const proposed = ports.engine.propose({ kind: 'patron.put', owner: session.ref, topic: source, segments: segments.value, patronId, brews, canonical });
+  return andThen(proposed, (applied) => {
+    if (!applied.ok) return applied;
+    // [PK-SUB-6] the patron's answer was its snapshot: one, plus a brewer per pair it was told of.
+    const patron = ports.engine.patrons.get(session.ref, patronKey(source, patronId));
+    session.snapshots.spend(1 + (patron ? ports.notifier.pairs.pairCount(patron) : 0));
+    return ok(undefined);
+  });
 }

@@ -1,16 +1,18 @@
 import { fail, ok, type Result } from '../../protocol/errors.js';
-import { MessageType, type PcpMessage } from '../../protocol/pcp/message.js';
+import { MessageType, type OutgoingMessage, type PcpMessage } from '../../protocol/pcp/message.js';
 import { isWildcardUri } from '../../protocol/pcp/uriSyntax.js';
 import { fromBroker } from '../pcp/brokerMessages.js';
 import type { Ports } from '../ports.js';
 import type { Session } from '../sessions/session.js';
+import type { Settled } from '../util/settled.js';
 
 /**
  * A PCP message from one client to another: one exact recipient, a send right for it, a
  * connected holder; then the destination report when asked, then the delivery, unchanged but for
- * `sender`. Nothing is delivered on a failure.
+ * `sender`. Nothing is delivered on a failure. A holder on another node of the cluster gets it
+ * through the engine: the answer is then a promise, "Not connected." when no node took it.
  */
-export function route(ports: Ports, from: Session, message: PcpMessage): Result<void> {
+export function route(ports: Ports, from: Session, message: PcpMessage): Settled<Result<void>> {
   const { targets } = message;
   // [PCP-ROUTE-3] one exact recipient. Checked before the send right: a wildcard can never match a
   // right (rights match concrete URIs), so the other order would answer every wildcard
@@ -20,24 +22,37 @@ export function route(ports: Ports, from: Session, message: PcpMessage): Result<
   // [PCP-ROUTE-4] the target needs a send right.
   if (!from.identity?.grants.canSend(target)) return fail('UNAUTHORIZED');
   const holder = ports.engine.uris.holderOf(target);
-  const to = holder?.node === ports.engine.node ? ports.sessions.get(holder.session) : undefined;
-  if (!to?.pcp || !from.pcp) return fail('NOT_CONNECTED');
+  if (!holder || !from.pcp) return fail('NOT_CONNECTED');
+  const remote = holder.node !== ports.engine.node;
+  const to = remote ? undefined : ports.sessions.get(holder.session);
+  if (!remote && !to?.pcp) return fail('NOT_CONNECTED');
   // [PCP-V1-2] the report comes before the delivery.
   if (message.destination_report) {
     fromBroker(from, MessageType.DESTINATION_REPORT, { id: message.id, targets: [target] }, message.id);
   }
   ports.stats.messagesRouted++;
   // [PCP-ROUTE-1] unchanged but for sender.
-  to.send(
-    to.pcp.encode({
-      id: message.id,
-      message_type: message.message_type,
-      target,
-      sender: from.pcp.uri,
-      ...(message.in_reply_to !== undefined ? { in_reply_to: message.in_reply_to } : {}),
-      ...(message.data !== undefined ? { data: message.data } : {}),
-      ...(message.expires !== undefined ? { expires: message.expires } : {}),
-    }),
-  );
+  const outgoing: OutgoingMessage = {
+    id: message.id,
+    message_type: message.message_type,
+    target,
+    sender: from.pcp.uri,
+    ...(message.in_reply_to !== undefined ? { in_reply_to: message.in_reply_to } : {}),
+    ...(message.data !== undefined ? { data: message.data } : {}),
+    ...(message.expires !== undefined ? { expires: message.expires } : {}),
+  };
+  if (remote) return forwarded(ports.engine.forward(holder, outgoing));
+  deliverRouted(to, outgoing);
   return ok(undefined);
+}
+
+/** Hands a routed message to a session of this node, in its own PCP version. */
+export function deliverRouted(to: Session | undefined, message: OutgoingMessage): boolean {
+  if (!to?.pcp) return false;
+  to.send(to.pcp.encode(message));
+  return true;
+}
+
+async function forwarded(taken: Settled<boolean>): Promise<Result<void>> {
+  return (await taken) ? ok(undefined) : fail('NOT_CONNECTED');
 }

@@ -4,6 +4,7 @@ import { parseTopic } from '../../protocol/topic.js';
 import type { Ports } from '../ports.js';
 import { canonicalJson } from '../registry/canonicalJson.js';
 import type { Session } from '../sessions/session.js';
+import { andThen, type Settled } from '../util/settled.js';
 
 export interface UnregisterOptions {
   /** [PK1-UNREG-1] the 1.x dialect: an unknown brewer is harmless (no ERROR). */
@@ -20,7 +21,7 @@ export function unregisterBrewer(
   topic: unknown,
   brewer: string | Brewer,
   options: UnregisterOptions = {},
-): Result<void> {
+): Settled<Result<void>> {
   const sub = session.sub;
   if (sub === undefined) return fail('UNAUTHENTICATED');
   const uuid = typeof brewer === 'string' ? brewer : brewer.uuid;
@@ -34,6 +35,7 @@ export function unregisterBrewer(
   if (typeof brewer !== 'string' && canonicalJson(brewer) !== existing.canonical) {
     return fail('INVALID_PAYLOAD', 'brewer: object differs from the registered one');
   }
-  const applied = ports.engine.propose({ kind: 'brewer.remove', topic: existing.topic, uuid, sub });
-  return applied.ok ? ok(undefined) : applied;
+  return andThen(ports.engine.propose({ kind: 'brewer.remove', topic: existing.topic, uuid, sub }), (applied) =>
+    applied.ok ? ok(undefined) : applied,
+  );
 }

@@ -28,6 +28,13 @@ export class PatronBook {
     return patrons ? [...patrons.values()] : [];
   }
 
+  /** Every patron, as a list safe to iterate while they change (a cluster node's resync). */
+  all(): Patron[] {
+    const all: Patron[] = [];
+    for (const patrons of this.bySession.values()) all.push(...patrons.values());
+    return all;
+  }
+
   add(patron: Patron): void {
     const key = refKey(patron.owner);
     let patrons = this.bySession.get(key);

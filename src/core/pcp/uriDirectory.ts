@@ -26,6 +26,11 @@ export class UriDirectory {
     return this.holders.keys();
   }
 
+  /** Every URI and its holder, as a list safe to iterate while they change (a cluster node's resync). */
+  entries(): [string, SessionRef][] {
+    return [...this.holders];
+  }
+
   set(uri: string, owner: SessionRef): void {
     const previous = this.holders.get(uri);
     if (previous) this.uris.delete(refKey(previous));

@@ -125,6 +125,13 @@ export class BrewerRegistry {
     return this.topicOrder.page(after, limit);
   }
 
+  /** Every registration, as a list safe to iterate while they change (a cluster node's resync). */
+  all(): Registration[] {
+    const all: Registration[] = [];
+    for (const brewers of this.byTopic.values()) for (const registration of brewers.values()) all.push(registration);
+    return all;
+  }
+
   /** The registrations of one topic. */
   on(topic: string): Registration[] {
     const brewers = this.byTopic.get(topic);

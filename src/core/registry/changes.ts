@@ -74,3 +74,14 @@ export type Applied =
   | { readonly kind: 'uri.released'; readonly uri: string; readonly owner: SessionRef };
 
 export type AppliedListener = (change: Applied) => void;
+
+/**
+ * An admin action every node must carry out on its own sessions (CONTRACT §8 in cluster mode):
+ * revocations are also kept by each node's `Revocations`; a kick is a moment.
+ */
+export type ClusterNotice =
+  | { readonly kind: 'revoke'; readonly target: { readonly jti: string } | { readonly sub: string } }
+  | { readonly kind: 'unrevoke'; readonly target: { readonly jti: string } | { readonly sub: string } }
+  | { readonly kind: 'kick'; readonly target: { readonly sub: string } | { readonly uri: string } };
+
+export type NoticeListener = (notice: ClusterNotice, fromThisNode: boolean) => void;

@@ -5,7 +5,7 @@ import { UriDirectory } from '../pcp/uriDirectory.js';
 import { sameSession, type SessionRef } from '../sessions/sessionRef.js';
 import { compilePattern } from '../topics/pattern.js';
 import { BrewerRegistry } from './brewerRegistry.js';
-import type { Applied, AppliedListener, Proposal } from './changes.js';
+import type { Applied, AppliedListener, ClusterNotice, NoticeListener, Proposal } from './changes.js';
 import { Registration } from './registration.js';
 import type { RegistryEngine } from './registryEngine.js';
 
@@ -18,6 +18,7 @@ export class LocalRegistryEngine implements RegistryEngine {
   readonly patrons = new PatronBook();
   readonly uris = new UriDirectory();
   private readonly listeners: AppliedListener[] = [];
+  private readonly noticeListeners: NoticeListener[] = [];
   private applying = false;
   /** Sessions that ended while a change was being applied (a superseded one): released after it. */
   private readonly releases: { owner: SessionRef; released: (() => void) | undefined }[] = [];
@@ -31,6 +32,24 @@ export class LocalRegistryEngine implements RegistryEngine {
   onApplied(listener: AppliedListener): void {
     this.listeners.push(listener);
   }
+
+  announce(notice: ClusterNotice): void {
+    for (const listener of this.noticeListeners) listener(notice, true);
+  }
+
+  onNotice(listener: NoticeListener): void {
+    this.noticeListeners.push(listener);
+  }
+
+  /** A single process's sessions take what they hold with them, draining or not. */
+  drain(): void {}
+
+  /** A single process has no other node: every session is this one's. */
+  forward(): boolean {
+    return false;
+  }
+
+  onForwarded(): void {}
 
   propose(proposal: Proposal): Result<readonly Applied[]> {
     // A listener that proposed would interleave its change with the one being told: a bug.

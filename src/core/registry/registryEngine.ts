@@ -1,9 +1,11 @@
 import type { Result } from '../../protocol/errors.js';
+import type { OutgoingMessage } from '../../protocol/pcp/message.js';
 import type { PatronBook } from '../patrons/patronBook.js';
 import type { UriDirectory } from '../pcp/uriDirectory.js';
 import type { SessionRef } from '../sessions/sessionRef.js';
+import type { Settled } from '../util/settled.js';
 import type { BrewerRegistry } from './brewerRegistry.js';
-import type { Applied, AppliedListener, Proposal } from './changes.js';
+import type { Applied, AppliedListener, ClusterNotice, NoticeListener, Proposal } from './changes.js';
 
 /**
  * The one way registry state changes (STYLE §5.9). An operation proposes a change; the engine
@@ -20,12 +22,26 @@ export interface RegistryEngine {
   readonly registry: BrewerRegistry;
   readonly patrons: PatronBook;
   readonly uris: UriDirectory;
-  /** Applies the change and returns what it changed (nothing, when it changed nothing). */
-  propose(proposal: Proposal): Result<readonly Applied[]>;
+  /**
+   * Applies the change and returns what it changed (nothing, when it changed nothing): at once in
+   * a single process; once it is applied on this node, in log order, with a shared engine.
+   */
+  propose(proposal: Proposal): Settled<Result<readonly Applied[]>>;
   /**
    * A session ended: whatever it still holds goes, after any change being applied now; `released`
    * is called once it has gone.
    */
   release(owner: SessionRef, released?: () => void): void;
   onApplied(listener: AppliedListener): void;
+  /** The node is draining: its sessions are about to end (a shared engine keeps what they hold for the lease). */
+  drain(): void;
+  /** Tells every node (this one included) of an admin action that is not registry state. */
+  announce(notice: ClusterNotice): void;
+  onNotice(listener: NoticeListener): void;
+  /** Hands a routed PCP message to a session on another node: false when no node took it. */
+  forward(to: SessionRef, message: OutgoingMessage): Settled<boolean>;
+  /** A routed PCP message for a session of this node, from another node. */
+  onForwarded(listener: ForwardListener): void;
 }
+
+export type ForwardListener = (to: SessionRef, message: OutgoingMessage) => void;

@@ -60,7 +60,7 @@ export class AdminState {
     this.noteLast(file.lastCommand);
     for (const entry of file.brewers as unknown[]) {
       const { topic, brewer } = (isObject(entry) ? entry : {}) as Partial<StaticBrewer>;
-      const registered = typeof topic === 'string' && isObject(brewer) ? registerStaticBrewer(this.hub, topic, brewer as Brewer) : undefined;
+      const registered = typeof topic === 'string' && isObject(brewer) ? await registerStaticBrewer(this.hub, topic, brewer as Brewer) : undefined;
       if (!registered?.ok) throw new Error(`${this.staticBrewersFile} holds a static brewer that cannot be registered: ${registered?.error.message ?? JSON.stringify(entry)}.`);
     }
   }
@@ -75,7 +75,10 @@ export class AdminState {
     const set = this.hub.revocations.with(target, true);
     await this.writeRevocations(set, uuid);
     this.hub.revocations.replace(set);
-    return { closed: revokeToken(this.hub, target) };
+    const closed = revokeToken(this.hub, target);
+    // In a cluster every node refuses it from now on and closes its own sessions using it.
+    this.hub.engine.announce({ kind: 'revoke', target });
+    return { closed };
   }
 
   /** [ADM-REVOKE-2] */
@@ -84,12 +87,15 @@ export class AdminState {
     const set = this.hub.revocations.with(target, false);
     await this.writeRevocations(set, uuid);
     this.hub.revocations.replace(set);
+    this.hub.engine.announce({ kind: 'unrevoke', target });
     return { lifted: true };
   }
 
   /** [ADM-KICK-1] nothing to keep: a kick is a moment. */
   kick(target: KickTarget): { kicked: number } {
-    return { kicked: kickClient(this.hub, target) };
+    const kicked = kickClient(this.hub, target);
+    this.hub.engine.announce({ kind: 'kick', target });
+    return { kicked };
   }
 
   /** [ADM-STATIC-1] refused, before anything is written, when a client owns the uuid. */
@@ -100,7 +106,7 @@ export class AdminState {
     if (existing?.canonical === canonicalJson(brewer)) return ok({});
     const list = staticBrewers(this.hub).filter((b) => !(b.topic === topic && b.brewer.uuid === brewer.uuid));
     await this.writeStatic([...list, { topic, brewer }], uuid);
-    const registered = registerStaticBrewer(this.hub, topic, brewer);
+    const registered = await registerStaticBrewer(this.hub, topic, brewer);
     return registered.ok ? ok({}) : registered;
   }
 
@@ -110,7 +116,7 @@ export class AdminState {
     if (!found.ok) return found;
     const gone = found.value.uuid;
     await this.writeStatic(staticBrewers(this.hub).filter((b) => !(b.topic === topic && b.brewer.uuid === gone)), uuid);
-    const removed = unregisterStaticBrewer(this.hub, found.value);
+    const removed = await unregisterStaticBrewer(this.hub, found.value);
     return removed.ok ? ok({}) : removed;
   }
 

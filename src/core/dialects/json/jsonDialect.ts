@@ -14,6 +14,7 @@ import { Packet } from '../../../protocol/pubkeeper/packets.js';
 import type { BrewerEvent } from '../../brewerEvent.js';
 import { sharedTextFrame, textFrame, type Frame } from '../../connection.js';
 import { operations } from '../../operations/index.js';
+import { andThen, type Settled } from '../../util/settled.js';
 import { answerAuthenticate } from '../answerAuthenticate.js';
 import type { Dialect, RequestContext } from '../dialect.js';
 
@@ -36,7 +37,7 @@ function encodeBrewerEvent(event: BrewerEvent): Frame {
 }
 
 /** One handler per packet: the shared operation, then the answer on this wire (an ERROR or nothing). */
-function handleMessage(ctx: RequestContext, message: ClientMessage): void {
+function handleMessage(ctx: RequestContext, message: ClientMessage): Settled<void> {
   const { ports, session } = ctx;
   switch (message.id) {
     case Packet.AUTHENTICATE:
@@ -52,8 +53,11 @@ function handleMessage(ctx: RequestContext, message: ClientMessage): void {
   }
 }
 
-function answer(ctx: RequestContext, result: Result<unknown>): void {
-  if (!result.ok) ctx.fail(result.error);
+/** Answers once the operation has settled: at once in a single process, after the shared log in a cluster. */
+function answer(ctx: RequestContext, result: Settled<Result<unknown>>): Settled<void> {
+  return andThen(result, (settled) => {
+    if (!settled.ok) ctx.fail(settled.error);
+  });
 }
 
 /**

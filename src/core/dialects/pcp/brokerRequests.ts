@@ -13,10 +13,11 @@ import { operations } from '../../operations/index.js';
 import { fromBroker } from '../../pcp/brokerMessages.js';
 import type { Ports } from '../../ports.js';
 import type { Session } from '../../sessions/session.js';
+import { andThen, type Settled } from '../../util/settled.js';
 import type { RequestContext } from '../dialect.js';
 
 /** One kind of message to the broker: how it is answered. */
-type BrokerHandler = (ctx: RequestContext, message: PcpMessage) => void;
+type BrokerHandler = (ctx: RequestContext, message: PcpMessage) => Settled<void>;
 
 /**
  * Discovery over the PCP envelope: the /ws payloads as `data`, the same operations. validate →
@@ -24,7 +25,7 @@ type BrokerHandler = (ctx: RequestContext, message: PcpMessage) => void;
  * synchronously before it), `unauthorized` for a missing right or another client's brewer,
  * error_message with the §4 wire text for everything else. [PCP-PK-1] [PCP-PK-2] [PCP-PK-3]
  */
-function discovery<S extends z.ZodType>(schema: S, run: (ports: Ports, session: Session, data: z.infer<S>) => Result<unknown>): BrokerHandler {
+function discovery<S extends z.ZodType>(schema: S, run: (ports: Ports, session: Session, data: z.infer<S>) => Settled<Result<unknown>>): BrokerHandler {
   return (ctx, message) => {
     const { data } = message;
     if (typeof data !== 'object' || data === null || Array.isArray(data)) {
@@ -33,9 +34,10 @@ function discovery<S extends z.ZodType>(schema: S, run: (ports: Ports, session: 
     const checked = schema.safeParse(data);
     if (!checked.success) return ctx.fail(new PubkeeperError('INVALID_PAYLOAD', describeIssue(checked.error)), message.id);
     // The client's own object, not the validator's copy: brewers are echoed exactly as registered.
-    const result = run(ctx.ports, ctx.session, data as z.infer<S>);
-    if (result.ok) return fromBroker(ctx.session, MessageType.PK_OK, {}, message.id);
-    ctx.fail(result.error.code === 'LACK_PERMISSIONS' ? new PubkeeperError('UNAUTHORIZED') : result.error, message.id);
+    return andThen(run(ctx.ports, ctx.session, data as z.infer<S>), (result) => {
+      if (result.ok) return fromBroker(ctx.session, MessageType.PK_OK, {}, message.id);
+      ctx.fail(result.error.code === 'LACK_PERMISSIONS' ? new PubkeeperError('UNAUTHORIZED') : result.error, message.id);
+    });
   };
 }
 
@@ -62,7 +64,7 @@ const BROKER_HANDLERS: ReadonlyMap<string, BrokerHandler> = new Map<string, Brok
 ]);
 
 /** A message to the broker itself (target absent or `pcp:///server`). */
-export function brokerRequest(ctx: RequestContext, message: PcpMessage): void {
+export function brokerRequest(ctx: RequestContext, message: PcpMessage): Settled<void> {
   const handler = BROKER_HANDLERS.get(message.message_type);
   if (handler) return handler(ctx, message);
   // [PCP-BROKER-4]

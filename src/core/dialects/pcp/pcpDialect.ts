@@ -8,6 +8,7 @@ import type { BrewerEvent } from '../../brewerEvent.js';
 import { binaryFrame, textFrame, type Frame } from '../../connection.js';
 import { operations } from '../../operations/index.js';
 import { brokerMessage, fromBroker } from '../../pcp/brokerMessages.js';
+import type { Settled } from '../../util/settled.js';
 import type { Dialect, RequestContext } from '../dialect.js';
 import { brokerRequest } from './brokerRequests.js';
 
@@ -52,7 +53,7 @@ const V1_WIRE: PcpWire = {
 };
 
 /** sender → expiry → the broker itself, or a route to another client. */
-function handle(ctx: RequestContext, message: PcpMessage): void {
+function handle(ctx: RequestContext, message: PcpMessage): Settled<void> {
   const { ports, session } = ctx;
   // [PCP-ROUTE-2] the broker sets sender; any other claimed sender is refused.
   if (message.sender !== undefined && message.sender !== session.pcp?.uri) {
@@ -65,6 +66,14 @@ function handle(ctx: RequestContext, message: PcpMessage): void {
   const { targets } = message;
   if (targets.length === 0 || (targets.length === 1 && targets[0] === BROKER_URI)) return brokerRequest(ctx, message);
   const routed = operations.route(ports, session, message);
+  // A message to another node is not waited for: the session's next frame goes on at once, and a
+  // "Not connected." from the cluster comes when it comes.
+  if (routed instanceof Promise) {
+    void routed.then((result) => {
+      if (!result.ok) ctx.fail(result.error, message.id);
+    });
+    return;
+  }
   if (!routed.ok) ctx.fail(routed.error, message.id);
 }
 

@@ -5,13 +5,14 @@ import { V1Packet, type V1ClientMessage } from '../../../protocol/pubkeeper-v1/p
 import { binaryFrame, type Frame } from '../../connection.js';
 import type { PairEvent } from '../../notify/pairEvent.js';
 import { operations } from '../../operations/index.js';
+import { andThen, type Settled } from '../../util/settled.js';
 import { answerAuthenticate } from '../answerAuthenticate.js';
 import type { Dialect, RequestContext } from '../dialect.js';
 
 export const V1_DIALECT = 'pubkeeper-v1';
 
 /** One handler per packet: the shared operation, then the answer on this wire (an ERROR or nothing). */
-function handleMessage(ctx: RequestContext, message: V1ClientMessage, status: (authenticated: boolean) => Frame): void {
+function handleMessage(ctx: RequestContext, message: V1ClientMessage, status: (authenticated: boolean) => Frame): Settled<void> {
   const { ports, session } = ctx;
   switch (message.id) {
     case V1Packet.CLIENT_AUTHENTICATE:
@@ -43,8 +44,11 @@ function handleMessage(ctx: RequestContext, message: V1ClientMessage, status: (a
   }
 }
 
-function answer(ctx: RequestContext, result: Result<unknown>): void {
-  if (!result.ok) ctx.fail(result.error);
+/** Answers once the operation has settled: at once in a single process, after the shared log in a cluster. */
+function answer(ctx: RequestContext, result: Settled<Result<unknown>>): Settled<void> {
+  return andThen(result, (settled) => {
+    if (!settled.ok) ctx.fail(settled.error);
+  });
 }
 
 function encodePairEvent(version: V1Version, event: PairEvent): Frame[] {

@@ -5,15 +5,16 @@ import type { Ports } from '../../ports.js';
 import { canonicalJson } from '../../registry/canonicalJson.js';
 import type { Registration } from '../../registry/registration.js';
 import { STATIC_OWNER, STATIC_SUB } from '../../registry/staticOwner.js';
+import { andThen, type Settled } from '../../util/settled.js';
 
 /**
  * `register static brewer`: a server-owned registration, seen like any other. Identical again
  * changes nothing; another object replaces it; a uuid a client owns is refused. [ADM-STATIC-1]
  */
-export function registerStaticBrewer(ports: Ports, topic: string, brewer: Brewer): Result<void> {
+export function registerStaticBrewer(ports: Ports, topic: string, brewer: Brewer): Settled<Result<void>> {
   const segments = parseTopic(topic, { wildcards: false });
   if (!segments.ok) return segments;
-  const applied = ports.engine.propose({
+  const proposed = ports.engine.propose({
     kind: 'brewer.put',
     topic,
     segments: segments.value,
@@ -22,7 +23,7 @@ export function registerStaticBrewer(ports: Ports, topic: string, brewer: Brewer
     sub: STATIC_SUB,
     owner: STATIC_OWNER,
   });
-  return applied.ok ? ok(undefined) : applied;
+  return andThen(proposed, (applied) => (applied.ok ? ok(undefined) : applied));
 }
 
 /**
@@ -40,9 +41,9 @@ export function findStaticBrewer(ports: Ports, topic: string, brewer: string | B
 }
 
 /** Removes a static brewer found by `findStaticBrewer`, with BREWER_REMOVED to its subscribers. */
-export function unregisterStaticBrewer(ports: Ports, registration: Registration): Result<void> {
-  const applied = ports.engine.propose({ kind: 'brewer.remove', topic: registration.topic, uuid: registration.uuid, sub: STATIC_SUB });
-  return applied.ok ? ok(undefined) : applied;
+export function unregisterStaticBrewer(ports: Ports, registration: Registration): Settled<Result<void>> {
+  const proposed = ports.engine.propose({ kind: 'brewer.remove', topic: registration.topic, uuid: registration.uuid, sub: STATIC_SUB });
+  return andThen(proposed, (applied) => (applied.ok ? ok(undefined) : applied));
 }
 
 /** The static brewers now registered, for writing them down. */
