@@ -88,3 +88,27 @@ async function startNodeProcess({ id, redisUrl, prefix, keys, args }: NodeOption
     metrics: async () => (await fetch(`${http}/metrics`)).text(),
   };
 }
+
+/** A log line of a node process matching `pred`, already written or the next one; the timeout only bounds a failure. */
+export function logLine(node: RunningServer, pred: (line: Record<string, unknown>) => boolean, ms = 10000): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const stdout = node.child.stdout;
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      stdout?.off('data', check);
+    };
+    // cli.ts parses each chunk into `logs` before this listener runs: it was added first.
+    const check = (): void => {
+      const line = node.logs.find(pred);
+      if (!line) return;
+      cleanup();
+      resolve(line);
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error('no such log line in time'));
+    }, ms);
+    stdout?.on('data', check);
+    check();
+  });
+}

@@ -80,6 +80,8 @@ export class RedisRegistryEngine implements RegistryEngine {
   private synced: Promise<void>;
   private markSynced: () => void = () => {};
   private resyncWanted = false;
+  /** Why the next resync is made, for its log line. */
+  private resyncReason: string | undefined;
   private settling: NodeJS.Timeout | undefined;
   private beating = false;
   private reaping = false;
@@ -324,6 +326,7 @@ export class RedisRegistryEngine implements RegistryEngine {
         // Asked again below.
       }
       if ([...owners].every((node) => live.includes(node)) || Date.now() - started >= this.options.leaseMs) {
+        this.resyncReason = 'resynced after Redis lost the cluster state';
         this.resyncWanted = true;
         return;
       }
@@ -381,6 +384,8 @@ export class RedisRegistryEngine implements RegistryEngine {
     for (const key of this.pending.keys()) if (key <= seq) this.pending.delete(key);
     this.settleWaiters(seq);
     this.status.resyncs++;
+    if (this.resyncReason) this.options.log.info({ seq, brewers: this.registry.size }, this.resyncReason);
+    this.resyncReason = undefined;
     this.applyRevoked(reply[6] as string[]);
     this.drainPending();
     this.markSynced();
