@@ -13,7 +13,7 @@ import type { EventEncoder } from './notify/eventEncoder.js';
 import { Notifier } from './notify/notifier.js';
 import { applyNotice } from './operations/admin/applyNotice.js';
 import { operations } from './operations/index.js';
-import { deliverRouted } from './operations/route.js';
+import { deliverRouted, notConnected } from './operations/route.js';
 import { Inventory } from './pcp/inventory.js';
 import { followUris } from './pcp/presence.js';
 import type { CoreOptions, CoreStats, Ports } from './ports.js';
@@ -78,8 +78,10 @@ export class Hub extends EventEmitter<HubEvents> implements Ports {
     engine.onNotice((notice, fromThisNode) => {
       if (!fromThisNode) applyNotice(this, notice);
     });
-    engine.onForwarded((to, message) => {
-      if (!deliverRouted(this.sessions.get(to.session), message)) this.log.debug({ session: to.session }, 'a routed message came for a session that has ended');
+    engine.onForwarded((to, message, from) => {
+      if (deliverRouted(this.sessions.get(to.session), message)) return;
+      const error = from && notConnected(message);
+      if (error) void engine.forward(from, error);
     });
   }
 

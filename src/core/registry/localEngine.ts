@@ -49,6 +49,11 @@ export class LocalRegistryEngine implements RegistryEngine {
     return false;
   }
 
+  /** The copy is the whole state: nowhere else to look. */
+  locate(): undefined {
+    return undefined;
+  }
+
   onForwarded(): void {}
 
   propose(proposal: Proposal): Result<readonly Applied[]> {

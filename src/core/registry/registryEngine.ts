@@ -38,10 +38,18 @@ export interface RegistryEngine {
   /** Tells every node (this one included) of an admin action that is not registry state. */
   announce(notice: ClusterNotice): void;
   onNotice(listener: NoticeListener): void;
-  /** Hands a routed PCP message to a session on another node: false when no node took it. */
-  forward(to: SessionRef, message: OutgoingMessage): Settled<boolean>;
+  /**
+   * Finds a URI's holder that this node's copy does not know yet (it connected elsewhere a moment
+   * ago); undefined at once when there is nowhere else to look.
+   */
+  locate(uri: string): Settled<SessionRef | undefined> | undefined;
+  /**
+   * Hands a routed PCP message to a session on another node: false when no node took it. `from`
+   * is told "Not connected." if that session has gone by the time it arrives.
+   */
+  forward(to: SessionRef, message: OutgoingMessage, from?: SessionRef): Settled<boolean>;
   /** A routed PCP message for a session of this node, from another node. */
   onForwarded(listener: ForwardListener): void;
 }
 
-export type ForwardListener = (to: SessionRef, message: OutgoingMessage) => void;
+export type ForwardListener = (to: SessionRef, message: OutgoingMessage, from: SessionRef | undefined) => void;

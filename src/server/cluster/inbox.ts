@@ -1,12 +1,15 @@
 import { z } from 'zod';
+import type { SessionRef } from '../../core/sessions/sessionRef.js';
 import type { OutgoingMessage } from '../../protocol/pcp/message.js';
 
 /**
  * A PCP message routed to a session on another node, as published on that node's inbox channel:
- * `{to: sessionId, m: message}`. What comes off the channel is checked like client input.
+ * `{to: sessionId, m: message, r: [node, session]}`, `r` being the sender's session, told when
+ * `to` has gone. What comes off the channel is checked like client input.
  */
 const deliverySchema = z.strictObject({
   to: z.string().min(1),
+  r: z.tuple([z.string().min(1), z.string().min(1)]).optional(),
   m: z.strictObject({
     id: z.string().min(1),
     message_type: z.string().min(1),
@@ -18,11 +21,11 @@ const deliverySchema = z.strictObject({
   }),
 });
 
-export function encodeInbox(session: string, message: OutgoingMessage): string {
-  return JSON.stringify({ to: session, m: message });
+export function encodeInbox(session: string, message: OutgoingMessage, from: SessionRef | undefined): string {
+  return JSON.stringify({ to: session, m: message, ...(from ? { r: [from.node, from.session] } : {}) });
 }
 
-export function parseInbox(text: string): { session: string; message: OutgoingMessage } | undefined {
+export function parseInbox(text: string): { session: string; message: OutgoingMessage; from: SessionRef | undefined } | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -41,5 +44,6 @@ export function parseInbox(text: string): { session: string; message: OutgoingMe
     ...(m.data !== undefined ? { data: m.data } : {}),
     ...(m.expires !== undefined ? { expires: m.expires } : {}),
   };
-  return { session: checked.data.to, message };
+  const r = checked.data.r;
+  return { session: checked.data.to, message, from: r ? { node: r[0], session: r[1] } : undefined };
 }

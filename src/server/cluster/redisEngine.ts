@@ -196,9 +196,19 @@ export class RedisRegistryEngine implements RegistryEngine {
       .catch((err: unknown) => this.options.log.error({ err, notice: notice.kind }, 'could not tell the cluster of an admin action'));
   }
 
-  async forward(to: SessionRef, message: OutgoingMessage): Promise<boolean> {
-    const receivers = await this.cmd.publish(this.inboxKey(to.node), encodeInbox(to.session, message));
+  async forward(to: SessionRef, message: OutgoingMessage, from?: SessionRef): Promise<boolean> {
+    const receivers = await this.cmd.publish(this.inboxKey(to.node), encodeInbox(to.session, message, from));
     return receivers > 0;
+  }
+
+  /** A URI this node's copy does not hold yet: Redis knows whether another node does. */
+  async locate(uri: string): Promise<SessionRef | undefined> {
+    const raw = await this.cmd.hget(`${this.tag}:uri`, uri);
+    if (raw === null) return undefined;
+    const op = parseUriValue(uri, raw);
+    if (typeof op !== 'string' && op.op === 'u+') return op.owner;
+    this.invalid(typeof op === 'string' ? op : 'not a URI holder');
+    return undefined;
   }
 
   private async write(proposal: Proposal): Promise<Result<readonly Applied[]>> {
@@ -538,7 +548,7 @@ export class RedisRegistryEngine implements RegistryEngine {
     const delivery = parseInbox(text);
     if (!delivery) return this.invalid('inbox message is not a routed PCP message');
     const to = { node: this.node, session: delivery.session };
-    for (const listener of this.forwardListeners) listener(to, delivery.message);
+    for (const listener of this.forwardListeners) listener(to, delivery.message, delivery.from);
   }
 
   private inboxKey(node: string): string {
