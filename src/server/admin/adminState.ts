@@ -53,7 +53,9 @@ export class AdminState {
     await prepareDir(this.dir);
     const revoked = await readJson(this.revocationsFile, { jtis: [], subs: [] });
     if (!isObject(revoked) || !isStrings(revoked.jtis) || !isStrings(revoked.subs)) throw new Error(`${this.revocationsFile} does not hold {jtis, subs}.`);
-    this.hub.revocations.replace({ jtis: revoked.jtis, subs: revoked.subs });
+    // In a cluster the node has already learnt the shared revocations on joining: keep them too.
+    const known = this.hub.revocations.snapshot();
+    this.hub.revocations.replace({ jtis: [...known.jtis, ...revoked.jtis], subs: [...known.subs, ...revoked.subs] });
     this.noteLast(revoked.lastCommand);
     const file = await readJson(this.staticBrewersFile, { brewers: [] });
     if (!isObject(file) || !Array.isArray(file.brewers)) throw new Error(`${this.staticBrewersFile} does not hold {brewers}.`);
