@@ -1,4 +1,6 @@
 import { accessSync, constants } from 'node:fs';
+import type { Child } from '../children.js';
+import type { Server } from '../servers/launch.js';
 
 /** The first of `paths` that exists and is executable, or null (the peer is then skipped). */
 export function findBinary(paths: readonly string[]): string | null {
@@ -11,4 +13,9 @@ export function findBinary(paths: readonly string[]): string | null {
     }
   }
   return null;
+}
+
+/** A peer's process as a `Server`: no GC to force, stopped like every child. */
+export function peerServer(name: string, child: Child, port: number): Server {
+  return { name, pid: child.pid, port, gc: () => Promise.resolve(), stop: () => child.stop() };
 }

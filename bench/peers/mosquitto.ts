@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { freePort, startChild, waitForPort } from '../children.js';
 import { tempDir } from '../keys.js';
 import type { Server } from '../servers/launch.js';
-import { findBinary } from './binary.js';
+import { findBinary, peerServer } from './binary.js';
 
 const PATHS = [process.env.BENCH_MOSQUITTO ?? '', '/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto'];
 
@@ -25,11 +25,5 @@ export async function startMosquitto(): Promise<Server> {
   );
   const child = startChild('mosquitto', binary, ['-c', config]);
   await waitForPort(port, child);
-  return {
-    name: 'mosquitto',
-    pid: child.pid,
-    port,
-    gc: () => Promise.resolve(),
-    stop: () => child.stop(),
-  };
+  return peerServer('mosquitto', child, port);
 }
