@@ -6,12 +6,10 @@ import { join } from 'node:path';
 import { freePort, startChild, waitForPort } from '../children.js';
 import { tempDir } from '../keys.js';
 import type { Server } from '../servers/launch.js';
-import { findBinary, peerServer } from './binary.js';
-
-const PATHS = [process.env.BENCH_MOSQUITTO ?? '', '/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto'];
+import { peerBinary, peerServer } from './binary.js';
 
 export function mosquittoBinary(): string | null {
-  return findBinary(PATHS.filter((p) => p !== ''));
+  return peerBinary('mosquitto', process.env.BENCH_MOSQUITTO);
 }
 
 export async function startMosquitto(): Promise<Server> {

@@ -2,12 +2,10 @@
 // one on 4222. Plain NATS protocol over TCP (load/natsClient.ts).
 import { freePort, startChild, waitForPort } from '../children.js';
 import type { Server } from '../servers/launch.js';
-import { findBinary, peerServer } from './binary.js';
-
-const PATHS = [process.env.BENCH_NATS_SERVER ?? '', '/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'];
+import { peerBinary, peerServer } from './binary.js';
 
 export function natsBinary(): string | null {
-  return findBinary(PATHS.filter((p) => p !== ''));
+  return peerBinary('nats-server', process.env.BENCH_NATS_SERVER);
 }
 
 export async function startNats(): Promise<Server> {

@@ -3,12 +3,10 @@
 // machine's shared one on 6379, whose other users would both disturb and be disturbed by a run.
 import { freePort, startChild, waitForPort } from '../children.js';
 import type { Server } from '../servers/launch.js';
-import { findBinary, peerServer } from './binary.js';
-
-const PATHS = [process.env.BENCH_REDIS_SERVER ?? '', '/usr/bin/redis-server', '/usr/sbin/redis-server', '/usr/local/bin/redis-server'];
+import { peerBinary, peerServer } from './binary.js';
 
 export function redisBinary(): string | null {
-  return findBinary(PATHS.filter((p) => p !== ''));
+  return peerBinary('redis-server', process.env.BENCH_REDIS_SERVER);
 }
 
 export async function startRedis(): Promise<Server> {
