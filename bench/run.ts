@@ -6,6 +6,7 @@ import { parseArgs } from './args.js';
 import { printSummary, type GoalRow } from './summary.js';
 import type { SuiteBench } from './suite/context.js';
 import { authBench } from './suite/auth.js';
+import { clusterBench } from './suite/cluster.js';
 import { fanoutBench } from './suite/fanout.js';
 import { latencyBench } from './suite/latency.js';
 import { matchingBench } from './suite/matching.js';
@@ -13,7 +14,7 @@ import { microBench } from './suite/micro.js';
 import { routingBench } from './suite/pcpRouting.js';
 import { memoryBench } from './suite/sessionMemory.js';
 
-const BENCHES: readonly SuiteBench[] = [fanoutBench, latencyBench, memoryBench, matchingBench, authBench, routingBench, microBench];
+const BENCHES: readonly SuiteBench[] = [fanoutBench, latencyBench, memoryBench, matchingBench, authBench, routingBench, clusterBench, microBench];
 
 function usage(): string {
   return [

@@ -6,12 +6,10 @@ import { join } from 'node:path';
 import { freePort, startChild, waitForPort } from '../children.js';
 import { tempDir } from '../keys.js';
 import type { Server } from '../servers/launch.js';
-import { findBinary } from './binary.js';
-
-const PATHS = [process.env.BENCH_MOSQUITTO ?? '', '/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto'];
+import { peerBinary, peerServer } from './binary.js';
 
 export function mosquittoBinary(): string | null {
-  return findBinary(PATHS.filter((p) => p !== ''));
+  return peerBinary('mosquitto', process.env.BENCH_MOSQUITTO);
 }
 
 export async function startMosquitto(): Promise<Server> {
@@ -25,11 +23,5 @@ export async function startMosquitto(): Promise<Server> {
   );
   const child = startChild('mosquitto', binary, ['-c', config]);
   await waitForPort(port, child);
-  return {
-    name: 'mosquitto',
-    pid: child.pid,
-    port,
-    gc: () => Promise.resolve(),
-    stop: () => child.stop(),
-  };
+  return peerServer('mosquitto', child, port);
 }

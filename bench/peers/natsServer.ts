@@ -2,12 +2,10 @@
 // one on 4222. Plain NATS protocol over TCP (load/natsClient.ts).
 import { freePort, startChild, waitForPort } from '../children.js';
 import type { Server } from '../servers/launch.js';
-import { findBinary } from './binary.js';
-
-const PATHS = [process.env.BENCH_NATS_SERVER ?? '', '/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'];
+import { peerBinary, peerServer } from './binary.js';
 
 export function natsBinary(): string | null {
-  return findBinary(PATHS.filter((p) => p !== ''));
+  return peerBinary('nats-server', process.env.BENCH_NATS_SERVER);
 }
 
 export async function startNats(): Promise<Server> {
@@ -16,11 +14,5 @@ export async function startNats(): Promise<Server> {
   const port = await freePort();
   const child = startChild('nats-server', binary, ['-a', '127.0.0.1', '-p', String(port)]);
   await waitForPort(port, child);
-  return {
-    name: 'nats-server',
-    pid: child.pid,
-    port,
-    gc: () => Promise.resolve(),
-    stop: () => child.stop(),
-  };
+  return peerServer('nats-server', child, port);
 }
