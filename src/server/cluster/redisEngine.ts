@@ -172,8 +172,16 @@ export class RedisRegistryEngine implements RegistryEngine {
     this.forwardListeners.push(listener);
   }
 
-  propose(proposal: Proposal): Promise<Result<readonly Applied[]>> {
-    return this.write(proposal);
+  /** Always resolves: a Redis error is a refused change (INTERNAL), never a rejection nobody awaits. */
+  async propose(proposal: Proposal): Promise<Result<readonly Applied[]>> {
+    const malformed = illFormedString(proposal);
+    if (malformed !== undefined) return fail('INVALID_PAYLOAD', `${malformed} is not valid Unicode (a lone surrogate)`);
+    try {
+      return await this.write(proposal);
+    } catch (err) {
+      this.options.log.error({ err, kind: proposal.kind }, 'the cluster engine failed a change');
+      return fail('INTERNAL', 'the cluster engine failed the change');
+    }
   }
 
   release(owner: SessionRef, released?: () => void): void {
@@ -197,13 +205,18 @@ export class RedisRegistryEngine implements RegistryEngine {
   }
 
   async forward(to: SessionRef, message: OutgoingMessage, from?: SessionRef): Promise<boolean> {
-    const receivers = await this.cmd.publish(this.inboxKey(to.node), encodeInbox(to.session, message, from));
-    return receivers > 0;
+    try {
+      const receivers = await this.cmd.publish(this.inboxKey(to.node), encodeInbox(to.session, message, from));
+      return receivers > 0;
+    } catch {
+      // Only when the engine is closing: nobody could take it.
+      return false;
+    }
   }
 
   /** A URI this node's copy does not hold yet: Redis knows whether another node does. */
   async locate(uri: string): Promise<SessionRef | undefined> {
-    const raw = await this.cmd.hget(`${this.tag}:uri`, uri);
+    const raw = await this.cmd.hget(`${this.tag}:uri`, uri).catch(() => null);
     if (raw === null) return undefined;
     const op = parseUriValue(uri, raw);
     if (typeof op !== 'string' && op.op === 'u+') return op.owner;
@@ -608,3 +621,21 @@ function scriptFor(p: Proposal): [ScriptName, (string | number)[]] {
       return ['pkClaim', [p.uri, p.owner.node, p.owner.session, JSON.stringify(p.drop.map((k) => [k.topic, k.uuid]))]];
   }
 }
+
+/**
+ * A string Redis would not keep as it is: a lone surrogate becomes U+FFFD in UTF-8, so the entry
+ * would come back naming something else than was proposed. Named by field, or undefined.
+ */
+function illFormedString(p: Proposal): string | undefined {
+  const fields: [string, string | undefined][] =
+    p.kind === 'brewer.put'
+      ? [['topic', p.topic], ['brewer.uuid', p.brewer.uuid], ['sub', p.sub]]
+      : p.kind === 'brewer.remove'
+        ? [['topic', p.topic], ['uuid', p.uuid], ['sub', p.sub]]
+        : p.kind === 'uri.claim'
+          ? [['uri', p.uri]]
+          : [['topic', p.topic], ['patron_id', p.patronId]];
+  return fields.find(([, value]) => value !== undefined && LONE_SURROGATE.test(value))?.[0];
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
