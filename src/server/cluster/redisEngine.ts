@@ -3,15 +3,18 @@ import { Redis } from 'ioredis';
 import type { Logger } from '../../core/logger.js';
 import type { Applied, AppliedListener, ClusterNotice, NoticeListener, Proposal } from '../../core/registry/changes.js';
 import type { ForwardListener, RegistryEngine } from '../../core/registry/registryEngine.js';
-import { STATIC_OWNER } from '../../core/registry/staticOwner.js';
 import { refKey, type SessionRef } from '../../core/sessions/sessionRef.js';
 import { fail, ok, type Result } from '../../protocol/errors.js';
 import type { OutgoingMessage } from '../../protocol/pcp/message.js';
+import { AppliedLog } from './appliedLog.js';
 import { ClusterStatus } from './clusterStatus.js';
-import { parseInbox, encodeInbox } from './inbox.js';
-import { parseEntry, parsePatronValue, parseRegistrationValue, parseUriValue, type LogOp } from './logOps.js';
-import { Replica, type SharedState } from './replica.js';
-import { SCRIPTS, type ScriptName } from './scripts.js';
+import { encodeInbox, parseInbox } from './inbox.js';
+import { leaseTimings, Leases } from './leases.js';
+import { parseEntry, parseUriValue } from './logOps.js';
+import { illFormedField, scriptFor } from './proposalScripts.js';
+import { Replica } from './replica.js';
+import { SCRIPTS, type Reply, type ScriptName } from './scripts.js';
+import { ownerNodes, parseRevoked, parseSnapshot, restorePayload } from './sharedState.js';
 
 export interface RedisEngineOptions {
   /** `redis://host:port[/db]` */
@@ -28,21 +31,10 @@ export interface RedisEngineOptions {
   readonly logEntries?: number;
 }
 
-/** How often each loop runs, from the lease: three renewals a lease, several reaper scans. */
-const timings = (leaseMs: number): { beatMs: number; reapMs: number; blockMs: number } => ({
-  beatMs: Math.max(50, Math.floor(leaseMs / 3)),
-  reapMs: Math.max(50, Math.min(250, Math.floor(leaseMs / 8))),
-  blockMs: Math.max(50, Math.min(1000, Math.floor(leaseMs / 2))),
-});
-
 /** Writes retried after a rejoin before giving up with an error. */
 const MAX_WRITE_ATTEMPTS = 5;
-/** Applied entries kept for a proposer whose reply comes after the log brought the entry. */
-const RECENT_ENTRIES = 1024;
 /** An ended session's writes still in flight are refused for this long (they must not bring it back). */
 const RELEASED_MEMORY_MS = 120_000;
-
-type Reply = (string | number | string[])[];
 
 /**
  * The registry engine of a cluster node (CONTRACT §7, protocol/cluster.md): the shared state lives
@@ -59,6 +51,8 @@ export class RedisRegistryEngine implements RegistryEngine {
   readonly node: string;
   readonly status: ClusterStatus;
   private readonly replica: Replica;
+  private readonly log: AppliedLog;
+  private readonly leases: Leases;
   private readonly listeners: AppliedListener[] = [];
   private readonly noticeListeners: NoticeListener[] = [];
   private readonly forwardListeners: ForwardListener[] = [];
@@ -66,36 +60,26 @@ export class RedisRegistryEngine implements RegistryEngine {
   private readonly reader: Redis;
   private readonly inbox: Redis;
   private readonly tag: string;
-  private readonly logKey: string;
-  private readonly timing: ReturnType<typeof timings>;
+  private readonly blockMs: number;
+  private readonly reapMs: number;
   private epoch = '';
-  /** The last seq applied to the copy. */
-  private seq = 0;
-  /** Entries that came (from a script's reply) before the ones between: applied once those have. */
-  private readonly pending = new Map<number, string>();
-  private readonly waiters = new Map<number, ((applied: readonly Applied[]) => void)[]>();
-  private readonly recent = new Map<number, readonly Applied[]>();
+  /** Sessions of this node that ended, by ref key, with when. */
   private readonly released = new Map<string, number>();
   private rejoining: Promise<void> | undefined;
-  private synced: Promise<void>;
+  private readonly synced: Promise<void>;
   private markSynced: () => void = () => {};
   private resyncWanted = false;
   /** Why the next resync is made, for its log line. */
   private resyncReason: string | undefined;
   private settling: NodeJS.Timeout | undefined;
-  private beating = false;
-  private reaping = false;
   private draining = false;
   private stopped = false;
-  private readonly timers: NodeJS.Timeout[] = [];
   private following: Promise<void> | undefined;
 
   constructor(private readonly options: RedisEngineOptions) {
     this.node = `${options.nodeId}.${randomUUID().slice(0, 8)}`;
     this.status = new ClusterStatus(options.nodeId, this.node);
     this.tag = `{${options.prefix}}`;
-    this.logKey = `${this.tag}:log`;
-    this.timing = timings(options.leaseMs);
     this.replica = new Replica({
       applied: (change) => {
         for (const listener of this.listeners) listener(change);
@@ -109,6 +93,18 @@ export class RedisRegistryEngine implements RegistryEngine {
         options.log.warn({ reaped: node }, 'a node lost its lease: what it held is gone');
       },
     });
+    this.log = new AppliedLog((seq, text) => this.applyEntry(seq, text));
+    const timing = leaseTimings(options.leaseMs);
+    this.reapMs = timing.reapMs;
+    this.blockMs = Math.max(50, Math.min(1000, Math.floor(options.leaseMs / 2)));
+    this.leases = new Leases(this.status, timing, {
+      leaseMs: options.leaseMs,
+      uuidReserveMs: options.uuidReserveMs,
+      log: options.log,
+      run: (name, args) => this.run(name, args),
+      rejoin: () => this.rejoin(),
+      offer: (reply) => this.offerReply(reply),
+    });
     this.synced = new Promise((resolve) => (this.markSynced = resolve));
     // Held while Redis is away, however long: a write is applied in order or not at all.
     const common = { maxRetriesPerRequest: null, enableOfflineQueue: true, retryStrategy: (times: number) => Math.min(50 * times, 500) };
@@ -116,9 +112,12 @@ export class RedisRegistryEngine implements RegistryEngine {
     this.reader = new Redis(options.url, { ...common, connectionName: `pubkeeper:${this.node}:log` });
     this.inbox = new Redis(options.url, { ...common, connectionName: `pubkeeper:${this.node}:inbox` });
     for (const [name, lua] of Object.entries(SCRIPTS)) this.cmd.defineCommand(name, { numberOfKeys: 1, lua });
-    for (const connection of [this.cmd, this.reader, this.inbox]) connection.on('error', () => this.unreachable('connection error'));
-    this.cmd.on('close', () => this.unreachable('connection closed'));
-    this.cmd.on('ready', () => void this.heartbeat());
+    for (const connection of [this.cmd, this.reader, this.inbox]) connection.on('error', () => this.leases.unreachable('connection error'));
+    this.cmd.on('close', () => this.leases.unreachable('connection closed'));
+    // Renewing at once on every reconnection finds a Redis that lost the cluster without delay.
+    this.cmd.on('ready', () => {
+      if (this.epoch !== '') void this.leases.renew();
+    });
     this.inbox.on('message', (_channel: string, text: string) => this.received(text));
   }
 
@@ -141,8 +140,7 @@ export class RedisRegistryEngine implements RegistryEngine {
     await this.rejoin();
     this.following = this.follow();
     await this.synced;
-    this.timers.push(setInterval(() => void this.heartbeat(), this.timing.beatMs));
-    this.timers.push(setInterval(() => void this.reap(), this.timing.reapMs));
+    this.leases.start();
     this.options.log.info({ node: this.node, nodes: this.status.nodes, brewers: this.registry.size }, 'joined the cluster');
   }
 
@@ -154,7 +152,7 @@ export class RedisRegistryEngine implements RegistryEngine {
   /** Stops every loop and connection; the lease is left to run out (a drain's point). */
   async close(): Promise<void> {
     this.stopped = true;
-    for (const timer of this.timers) clearInterval(timer);
+    this.leases.stop();
     clearTimeout(this.settling);
     for (const connection of [this.cmd, this.reader, this.inbox]) connection.disconnect();
     await this.following?.catch(() => undefined);
@@ -174,7 +172,7 @@ export class RedisRegistryEngine implements RegistryEngine {
 
   /** Always resolves: a Redis error is a refused change (INTERNAL), never a rejection nobody awaits. */
   async propose(proposal: Proposal): Promise<Result<readonly Applied[]>> {
-    const malformed = illFormedString(proposal);
+    const malformed = illFormedField(proposal);
     if (malformed !== undefined) return fail('INVALID_PAYLOAD', `${malformed} is not valid Unicode (a lone surrogate)`);
     try {
       return await this.write(proposal);
@@ -241,7 +239,7 @@ export class RedisRegistryEngine implements RegistryEngine {
         const seq = Number(reply[1]);
         // Nothing changed; or the entry belongs to a cluster Redis has since lost (the rejoin put back what is live).
         if (seq === 0 || epoch !== this.epoch) return ok([]);
-        return ok(await this.appliedAt(seq, String(reply[2])));
+        return ok(await this.log.appliedAt(seq, String(reply[2])));
       }
       // EPOCH or FENCED: Redis lost the cluster, or this node its lease. Rejoin, then try again.
       await this.rejoin();
@@ -252,9 +250,9 @@ export class RedisRegistryEngine implements RegistryEngine {
   private async releaseNow(owner: SessionRef): Promise<void> {
     try {
       await this.ready();
-      const reply = await this.run('pkRelease', [owner.node, owner.session, this.options.uuidReserveMs]);
       const epoch = this.epoch;
-      if (reply[0] === 'OK' && Number(reply[1]) > 0 && epoch === this.epoch) await this.appliedAt(Number(reply[1]), String(reply[2]));
+      const reply = await this.run('pkRelease', [owner.node, owner.session, this.options.uuidReserveMs]);
+      if (reply[0] === 'OK' && Number(reply[1]) > 0 && epoch === this.epoch) await this.log.appliedAt(Number(reply[1]), String(reply[2]));
     } catch (err) {
       this.options.log.error({ err }, 'could not release a session in the cluster');
     }
@@ -282,53 +280,23 @@ export class RedisRegistryEngine implements RegistryEngine {
    * held something has rejoined (or a lease has passed) the copy is made to match Redis.
    */
   private async join(): Promise<void> {
-    const reply = await this.run('pkJoin', [this.options.leaseMs, randomUUID(), this.options.nodeId, JSON.stringify(this.restoreState())], '');
+    const restore = restorePayload(this.replica, this.node, (owner) => this.released.has(refKey(owner)), this.options.revocations());
+    const reply = await this.run('pkJoin', [this.options.leaseMs, randomUUID(), this.options.nodeId, JSON.stringify(restore)], '');
     const [epoch, seq, text, revoked, nodes] = reply as [string, number, string, string[], number];
     this.status.rejoins++;
     this.status.nodes = Number(nodes);
-    this.reachable();
+    this.leases.reachable();
     if (epoch !== this.epoch) {
       const first = this.epoch === '';
       if (!first) this.options.log.warn({ epoch }, 'Redis lost the cluster state: rejoined and restored what this node holds');
       this.epoch = epoch;
-      this.seq = 0;
-      this.pending.clear();
-      this.settleWaiters(Number.POSITIVE_INFINITY);
-      if (first) this.resyncWanted = true;
+      this.log.restart();
+      if (first) this.wantResync(undefined);
       else this.settleThenResync();
-    } else if (Number(seq) > 0) {
-      this.offer(Number(seq), text);
+    } else {
+      this.offerReply(['OK', seq, text]);
     }
     this.applyRevoked(revoked);
-  }
-
-  /** What this node's live sessions hold, and the static brewers, for `pkJoin` to put back. */
-  private restoreState(): unknown {
-    const live = (owner: SessionRef): boolean => owner.node === this.node && !this.released.has(refKey(owner));
-    const sessions = new Set<string>();
-    const regs: unknown[] = [];
-    for (const r of this.registry.all()) {
-      const isStatic = r.owner.node === STATIC_OWNER.node;
-      if (!isStatic && !live(r.owner)) continue;
-      if (!isStatic) sessions.add(r.owner.session);
-      regs.push([r.topic, r.uuid, JSON.stringify(r.brewer), r.canonical, r.sub, r.owner.node, r.owner.session]);
-    }
-    const patrons: unknown[] = [];
-    for (const p of this.patrons.all()) {
-      if (!live(p.owner)) continue;
-      sessions.add(p.owner.session);
-      patrons.push([p.owner.session, p.topic, p.patronId, JSON.stringify(p.brews), p.canonical]);
-    }
-    const uris: unknown[] = [];
-    for (const [uri, owner] of this.uris.entries()) {
-      if (!live(owner)) continue;
-      sessions.add(owner.session);
-      uris.push([uri, owner.session]);
-    }
-    const known = this.options.revocations();
-    const revoked = [...known.jtis.map((jti) => `j\u0000${jti}`), ...known.subs.map((sub) => `s\u0000${sub}`)];
-    // cjson reads [] as an empty table either way; `sessions` must be a list even when empty.
-    return { sessions: [...sessions], regs, patrons, uris, revoked };
   }
 
   /** After Redis lost the cluster: resync once every node this copy names has rejoined, or a lease has passed. */
@@ -336,27 +304,20 @@ export class RedisRegistryEngine implements RegistryEngine {
     const started = Date.now();
     const check = async (): Promise<void> => {
       if (this.stopped) return;
-      const owners = new Set<string>();
-      for (const r of this.registry.all()) owners.add(r.owner.node);
-      for (const p of this.patrons.all()) owners.add(p.owner.node);
-      for (const [, owner] of this.uris.entries()) owners.add(owner.node);
-      owners.delete(this.node);
-      owners.delete(STATIC_OWNER.node);
-      let live: string[] = [];
-      try {
-        live = await this.cmd.zrange(`${this.tag}:nodes`, 0, -1);
-      } catch {
-        // Asked again below.
+      const live = await this.cmd.zrange(`${this.tag}:nodes`, 0, -1).catch(() => [] as string[]);
+      if ([...ownerNodes(this.replica, this.node)].every((node) => live.includes(node)) || Date.now() - started >= this.options.leaseMs) {
+        return this.wantResync('resynced after Redis lost the cluster state');
       }
-      if ([...owners].every((node) => live.includes(node)) || Date.now() - started >= this.options.leaseMs) {
-        this.resyncReason = 'resynced after Redis lost the cluster state';
-        this.resyncWanted = true;
-        return;
-      }
-      this.settling = setTimeout(() => void check(), this.timing.reapMs);
+      this.settling = setTimeout(() => void check(), this.reapMs);
     };
     clearTimeout(this.settling);
-    this.settling = setTimeout(() => void check(), this.timing.reapMs);
+    this.settling = setTimeout(() => void check(), this.reapMs);
+  }
+
+  private wantResync(reason: string | undefined): void {
+    this.resyncReason = reason;
+    this.resyncWanted = true;
+    this.log.hold();
   }
 
   /** Reads the log in order, for ever; a gap (entries trimmed before this node read them) means a resync. */
@@ -364,28 +325,33 @@ export class RedisRegistryEngine implements RegistryEngine {
     while (!this.stopped) {
       try {
         if (this.resyncWanted) {
-          await this.resync();
+          // A resync that failed (Redis went away meanwhile) is wanted still.
+          await this.resync().catch((err: unknown) => {
+            this.resyncWanted = true;
+            throw err;
+          });
           continue;
         }
         const epoch = this.epoch;
-        const reply = (await this.reader.xread('COUNT', 1000, 'BLOCK', this.timing.blockMs, 'STREAMS', this.logKey, `${this.seq}-0`)) as
+        const from = this.log.seq;
+        const reply = (await this.reader.xread('COUNT', 1000, 'BLOCK', this.blockMs, 'STREAMS', `${this.tag}:log`, `${from}-0`)) as
           | [string, [string, string[]][]][]
           | null;
         if (!reply || epoch !== this.epoch) continue;
         for (const [id, fields] of reply[0]?.[1] ?? []) {
           const seq = Number.parseInt(id, 10);
-          if (!(seq > this.seq)) continue;
-          if (seq > this.seq + 1 && !this.pending.has(this.seq + 1)) {
-            this.options.log.warn({ applied: this.seq, next: seq }, 'fell behind the cluster log: catching up from a snapshot');
-            this.resyncWanted = true;
+          if (!(seq > this.log.seq)) continue;
+          if (seq > this.log.seq + 1 && !this.log.hasNext()) {
+            this.options.log.warn({ applied: this.log.seq, next: seq }, 'fell behind the cluster log: catching up from a snapshot');
+            this.wantResync(undefined);
             break;
           }
-          this.offer(seq, fields[1] ?? '');
+          this.log.offer(seq, fields[1] ?? '');
         }
       } catch (err) {
         if (this.stopped) return;
         this.options.log.debug({ err }, 'reading the cluster log failed; trying again');
-        await new Promise((resolve) => setTimeout(resolve, this.timing.reapMs));
+        await new Promise((resolve) => setTimeout(resolve, this.reapMs));
       }
     }
   }
@@ -396,164 +362,33 @@ export class RedisRegistryEngine implements RegistryEngine {
     const reply = await this.run('pkSnapshot', []);
     if (reply[0] !== 'OK') return this.rejoin();
     const seq = Number(reply[1]);
-    if (seq < this.seq) {
-      // An entry newer than the snapshot is already applied: read the state again.
-      this.resyncWanted = true;
-      return;
-    }
-    const state = this.parseState(reply);
-    this.replica.resync(state, []);
-    this.seq = seq;
-    for (const key of this.pending.keys()) if (key <= seq) this.pending.delete(key);
-    this.settleWaiters(seq);
+    // An entry newer than the snapshot is already applied: read the state again.
+    if (seq < this.log.seq) return this.wantResync(this.resyncReason);
+    const [, , regs, patrons, uris, reservations, revoked] = reply as [string, number, string[], string[], string[], string[], string[]];
+    this.replica.resync(parseSnapshot({ regs, patrons, uris, reservations }, (reason) => this.invalid(reason)), []);
+    this.log.jumpTo(seq);
+    this.status.applied = seq;
     this.status.resyncs++;
     if (this.resyncReason) this.options.log.info({ seq, brewers: this.registry.size }, this.resyncReason);
     this.resyncReason = undefined;
-    this.applyRevoked(reply[6] as string[]);
-    this.drainPending();
+    this.applyRevoked(revoked);
+    this.log.resume();
     this.markSynced();
   }
 
-  private parseState(reply: Reply): SharedState {
-    const registrations: Extract<LogOp, { op: 'b+' }>[] = [];
-    const patrons: Extract<LogOp, { op: 'p+' }>[] = [];
-    const uris: Extract<LogOp, { op: 'u+' }>[] = [];
-    const reservations: Extract<LogOp, { op: 'r' }>[] = [];
-    for (const text of reply[2] as string[]) {
-      const op = parseRegistrationValue(text);
-      if (typeof op !== 'string' && op.op === 'b+') registrations.push(op);
-      else this.invalid(typeof op === 'string' ? op : 'not a registration');
-    }
-    for (const text of reply[3] as string[]) {
-      const op = parsePatronValue(text);
-      if (typeof op !== 'string' && op.op === 'p+') patrons.push(op);
-      else this.invalid(typeof op === 'string' ? op : 'not a patron');
-    }
-    for (const [uri, text] of pairs(reply[4] as string[])) {
-      const op = parseUriValue(uri, text);
-      if (typeof op !== 'string' && op.op === 'u+') uris.push(op);
-      else this.invalid(typeof op === 'string' ? op : 'not a URI holder');
-    }
-    for (const [uuid, text] of pairs(reply[5] as string[])) {
-      const op = parseReservationValue(uuid, text);
-      if (typeof op !== 'string' && op.op === 'r') reservations.push(op);
-      else this.invalid(typeof op === 'string' ? op : 'not a reservation');
-    }
-    return { registrations, patrons, uris, reservations };
-  }
-
-  /** An entry, from the log or a script's reply: applied now if it is the next, else kept until it is. */
-  private offer(seq: number, text: string): void {
-    if (seq <= this.seq) return;
-    this.pending.set(seq, text);
-    this.drainPending();
-  }
-
-  private drainPending(): void {
-    // While a snapshot is wanted, entries wait: applied before it, they would be undone by it.
-    for (let next = this.pending.get(this.seq + 1); next !== undefined && !this.resyncWanted; next = this.pending.get(this.seq + 1)) {
-      this.pending.delete(this.seq + 1);
-      this.applyEntry(this.seq + 1, next);
-    }
-  }
-
-  private applyEntry(seq: number, text: string): void {
-    this.seq = seq;
+  private applyEntry(seq: number, text: string): readonly Applied[] {
     this.status.applied = seq;
     const out: Applied[] = [];
     const parsed = parseEntry(text);
     if ('error' in parsed) this.invalid(parsed.error);
     else for (const op of parsed.ops) this.replica.apply(op, out);
-    this.recent.set(seq, out);
-    if (this.recent.size > RECENT_ENTRIES) this.recent.delete(this.recent.keys().next().value as number);
-    const waiting = this.waiters.get(seq);
-    if (!waiting) return;
-    this.waiters.delete(seq);
-    for (const resolve of waiting) resolve(out);
+    return out;
   }
 
-  /** Resolves once entry `seq` has been applied here, with what it changed. */
-  private appliedAt(seq: number, text: string): Promise<readonly Applied[]> {
-    if (seq <= this.seq) return Promise.resolve(this.recent.get(seq) ?? []);
-    const applied = new Promise<readonly Applied[]>((resolve) => {
-      const waiting = this.waiters.get(seq);
-      if (waiting) waiting.push(resolve);
-      else this.waiters.set(seq, [resolve]);
-    });
-    this.offer(seq, text);
-    return applied;
-  }
-
-  /** Entries up to `seq` will never be applied one by one (a snapshot or a new epoch took their place). */
-  private settleWaiters(seq: number): void {
-    for (const [waitingFor, waiting] of this.waiters) {
-      if (waitingFor > seq) continue;
-      this.waiters.delete(waitingFor);
-      for (const resolve of waiting) resolve(this.recent.get(waitingFor) ?? []);
-    }
-  }
-
+  /** A script's reply that wrote an entry: applied in order, like the log's. */
   private offerReply(reply: Reply): void {
-    if (reply[0] === 'OK' && Number(reply[1]) > 0) this.offer(Number(reply[1]), String(reply[2]));
+    if (reply[0] === 'OK' && Number(reply[1]) > 0) this.log.offer(Number(reply[1]), String(reply[2]));
     else if (reply[0] === 'EPOCH') void this.rejoin();
-  }
-
-  /** Renews the lease; an answer that does not come within a third of the lease means Redis is away. */
-  private async heartbeat(): Promise<void> {
-    if (this.beating || this.stopped || this.epoch === '') return;
-    this.beating = true;
-    const late = setTimeout(() => this.unreachable('no answer within a third of the lease'), this.timing.beatMs);
-    try {
-      const reply = await this.run('pkHeartbeat', [this.options.leaseMs]);
-      clearTimeout(late);
-      this.reachable();
-      if (reply[0] === 'OK') {
-        this.status.nodes = Number(reply[1]);
-        this.status.head = Math.max(Number(reply[2]), this.seq);
-      } else if (reply[0] === 'REJOIN') {
-        this.options.log.warn('this node lost its lease: rejoining and restoring what it holds');
-        if (Number(reply[1]) > 0) this.offer(Number(reply[1]), String(reply[2]));
-        await this.rejoin();
-      } else {
-        await this.rejoin();
-      }
-    } catch (err) {
-      clearTimeout(late);
-      this.unreachable(err instanceof Error ? err.message : 'heartbeat failed');
-    } finally {
-      this.beating = false;
-    }
-  }
-
-  /**
-   * Removes what dead nodes held. Only a node that has reached Redis for a whole lease reaps: one
-   * that just came back would otherwise reap every node that has not renewed since.
-   */
-  private async reap(): Promise<void> {
-    if (this.reaping || this.stopped || !this.status.reachable || Date.now() - this.status.reachableSince < this.options.leaseMs) return;
-    this.reaping = true;
-    try {
-      const reply = await this.run('pkReap', [this.options.leaseMs, this.options.uuidReserveMs]);
-      if (reply[0] === 'FENCED') await this.rejoin();
-      else this.offerReply(reply);
-    } catch {
-      // The heartbeat reports Redis being away.
-    } finally {
-      this.reaping = false;
-    }
-  }
-
-  private reachable(): void {
-    if (this.status.reachable) return;
-    this.status.reachable = true;
-    this.status.reachableSince = Date.now();
-    if (this.epoch !== '') this.options.log.info('the cluster engine is reachable again');
-  }
-
-  private unreachable(reason: string): void {
-    if (!this.status.reachable || this.stopped) return;
-    this.status.reachable = false;
-    this.options.log.warn({ reason }, 'the cluster engine is unreachable: serving connected clients from this node\'s copy');
   }
 
   /** A routed PCP message from another node, checked like client input before anyone sees it. */
@@ -572,14 +407,9 @@ export class RedisRegistryEngine implements RegistryEngine {
     for (const listener of this.noticeListeners) listener(notice, fromThisNode);
   }
 
-  /** Revocations Redis keeps (`j\0jti`, `s\0sub`), learnt on joining and on each resync. */
+  /** Revocations Redis keeps, learnt on joining and on each resync. */
   private applyRevoked(keys: readonly string[] | undefined): void {
-    for (const key of keys ?? []) {
-      const value = key.slice(2);
-      if (value === '') continue;
-      if (key.startsWith('j\u0000')) this.tellNotice({ kind: 'revoke', target: { jti: value } }, false);
-      else if (key.startsWith('s\u0000')) this.tellNotice({ kind: 'revoke', target: { sub: value } }, false);
-    }
+    for (const target of parseRevoked(keys ?? [])) this.tellNotice({ kind: 'revoke', target }, false);
   }
 
   private invalid(reason: string): void {
@@ -587,55 +417,3 @@ export class RedisRegistryEngine implements RegistryEngine {
     this.options.log.error({ reason }, 'ignored a value in Redis that no pubkeeper node writes');
   }
 }
-
-/** HGETALL's flat reply as pairs. */
-function* pairs(flat: readonly string[]): Generator<[string, string]> {
-  for (let i = 0; i + 1 < flat.length; i += 2) yield [flat[i] as string, flat[i + 1] as string];
-}
-
-/** A reservation as the `resv` hash keeps it: uuid → [sub, untilMs]. */
-function parseReservationValue(uuid: string, text: string): LogOp | string {
-  try {
-    const value: unknown = JSON.parse(text);
-    if (Array.isArray(value) && typeof value[0] === 'string' && value[0] !== '' && typeof value[1] === 'number' && uuid !== '') {
-      return { op: 'r', uuid, sub: value[0], until: value[1] };
-    }
-  } catch {
-    // Reported below.
-  }
-  return 'not a reservation';
-}
-
-/** The script that carries out a proposal, and its arguments. */
-function scriptFor(p: Proposal): [ScriptName, (string | number)[]] {
-  switch (p.kind) {
-    case 'brewer.put':
-      return ['pkPut', [p.topic, p.brewer.uuid, JSON.stringify(p.brewer), p.canonical, p.sub, p.owner.node, p.owner.session]];
-    case 'brewer.remove':
-      return ['pkRemove', [p.topic, p.uuid, p.sub ?? '', p.owner?.node ?? '', p.owner?.session ?? '']];
-    case 'patron.put':
-      return ['pkPatronPut', [p.owner.node, p.owner.session, p.topic, p.patronId, JSON.stringify(p.brews), p.canonical]];
-    case 'patron.remove':
-      return ['pkPatronRemove', [p.owner.node, p.owner.session, p.topic, p.patronId]];
-    case 'uri.claim':
-      return ['pkClaim', [p.uri, p.owner.node, p.owner.session, JSON.stringify(p.drop.map((k) => [k.topic, k.uuid]))]];
-  }
-}
-
-/**
- * A string Redis would not keep as it is: a lone surrogate becomes U+FFFD in UTF-8, so the entry
- * would come back naming something else than was proposed. Named by field, or undefined.
- */
-function illFormedString(p: Proposal): string | undefined {
-  const fields: [string, string | undefined][] =
-    p.kind === 'brewer.put'
-      ? [['topic', p.topic], ['brewer.uuid', p.brewer.uuid], ['sub', p.sub]]
-      : p.kind === 'brewer.remove'
-        ? [['topic', p.topic], ['uuid', p.uuid], ['sub', p.sub]]
-        : p.kind === 'uri.claim'
-          ? [['uri', p.uri]]
-          : [['topic', p.topic], ['patron_id', p.patronId]];
-  return fields.find(([, value]) => value !== undefined && LONE_SURROGATE.test(value))?.[0];
-}
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

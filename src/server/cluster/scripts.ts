@@ -359,3 +359,9 @@ export type ScriptName = keyof typeof BODIES;
 export const SCRIPTS: Readonly<Record<ScriptName, string>> = Object.fromEntries(
   Object.entries(BODIES).map(([name, body]) => [name, PRELUDE + body]),
 ) as Record<ScriptName, string>;
+
+/** What a script replies: a verdict first ('OK', 'LACK', 'EPOCH', 'FENCED', 'REJOIN'), then its values. */
+export type Reply = (string | number | string[])[];
+
+/** Runs one script as this node, under the epoch it knows. */
+export type RunScript = (name: ScriptName, args: (string | number)[]) => Promise<Reply>;
