@@ -3,6 +3,7 @@ import { loadConfig } from '../config/load.js';
 import { CONFIG_KEYS, configSchema, flagName, type ConfigKey } from '../config/schema.js';
 import { startServer } from '../server/start.js';
 import { parseFlags } from './flags.js';
+import { serveHelp } from './serveHelp.js';
 import type { CliIo } from './io.js';
 import { LOG_FLUSH_TIMEOUT_MS, stdoutLog } from './stdoutLog.js';
 
@@ -19,6 +20,10 @@ const SERVE_OPTIONS = Object.fromEntries([
 
 /** `pubkeeper serve`: runs until SIGTERM/SIGINT, then drains and resolves with exit code 0. */
 export async function serve(args: string[], io: CliIo): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    io.stdout(serveHelp());
+    return 0;
+  }
   const values = parseFlags(args, SERVE_OPTIONS);
   const flags: Partial<Record<ConfigKey, string>> = {};
   for (const key of CONFIG_KEYS) {

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PubkeeperClient } from '../../src/client/pubkeeperClient.js';
+import { CONFIG_KEYS, flagName } from '../../src/config/schema.js';
 import { nextFrame } from '../helpers/frames.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/keys.js';
@@ -87,7 +88,18 @@ describe('CLI', () => {
     ['token with a bad right', ['token', '--sub', 'a', '--right', 'fly:a'], /right/],
     ['token with invalid JSON right', ['token', '--sub', 'a', '--right', '{nope'], /JSON/],
     ['an unreadable config', ['serve', '--config', '/nonexistent/config.json'], /config/],
+    ['a cluster URL that is not redis://', ['serve', '--cluster', 'http://127.0.0.1:6379'], /cluster.*redis:\/\//],
+    ['a cluster prefix with a space', ['serve', '--cluster', 'redis://127.0.0.1:1', '--cluster-prefix', 'a b'], /cluster-?[pP]refix/],
+    ['a lease too short to renew', ['serve', '--cluster', 'redis://127.0.0.1:1', '--cluster-lease-ms', '10'], /cluster-?[lL]ease/],
+    ['a node id with a slash', ['serve', '--node-id', 'a/b'], /node-?[iI]d/],
   ];
+
+  it('serve --help lists every setting with its flag, env variable and default, the cluster ones included; exit 0', async () => {
+    const result = await runCli(['serve', '--help']);
+    expect(result.code).toBe(0);
+    for (const key of CONFIG_KEYS) expect(result.stdout).toContain(`--${flagName(key)} `);
+    expect(result.stdout).toMatch(/--cluster-lease-ms +A node that has not renewed its lease for this long is dead \(default 5000; env PUBKEEPER_CLUSTER_LEASE_MS\)/);
+  });
   for (const [what, args, message] of failures) {
     it(`${what}: one line on stderr, exit 2`, async () => {
       const dir = tempDir();

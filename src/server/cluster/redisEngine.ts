@@ -136,10 +136,16 @@ export class RedisRegistryEngine implements RegistryEngine {
   /** Joins the cluster and loads its state; resolves once this node's copy is whole. */
   async start(): Promise<void> {
     this.options.log.info({ node: this.node, prefix: this.options.prefix }, 'joining the cluster');
-    await this.inbox.subscribe(this.inboxKey(this.node));
-    await this.rejoin();
-    this.following = this.follow();
-    await this.synced;
+    // A node serves once its copy is whole: say why it is not serving yet while Redis cannot be reached.
+    const waiting = setInterval(() => this.options.log.warn('still waiting for Redis to join the cluster'), this.options.leaseMs);
+    try {
+      await this.inbox.subscribe(this.inboxKey(this.node));
+      await this.rejoin();
+      this.following = this.follow();
+      await this.synced;
+    } finally {
+      clearInterval(waiting);
+    }
     this.leases.start();
     this.options.log.info({ node: this.node, nodes: this.status.nodes, brewers: this.registry.size }, 'joined the cluster');
   }

@@ -201,4 +201,17 @@ describe('cluster: one registry across nodes (CONTRACT §7)', () => {
       { topic: 'v1.x', patron_id: patronId, brewer_id: brewerId },
     ]);
   });
+
+  it('a session\'s uuids stay its sub\'s on every node for --uuid-reserve-ms after it ends on any node', async () => {
+    const { nodes } = await startCluster(2, ['--uuid-reserve-ms', '30000']);
+    const [a, b] = nodes as [typeof nodes[0], typeof nodes[0]];
+    const owner = await a.client('owner');
+    await owner.registerBrewer('r.one', { uuid: 'kept' });
+    await owner.close();
+    const thief = await b.client('thief');
+    // Whenever the thief's register reaches Redis, the uuid is the owner's: registered, then reserved.
+    await expect(thief.registerBrewer('r.one', { uuid: 'kept' })).rejects.toThrow(/Lack Permissions/);
+    const back = await b.client('owner');
+    await back.registerBrewer('r.one', { uuid: 'kept' });
+  });
 });
