@@ -12,17 +12,17 @@ const IO_MODULES = '^(node:)?(fs|http|https|http2|net|tls|dgram|child_process|wo
  */
 const LAYERS = {
   // Codecs, syntax, the error list: zod and nothing of ours.
-  'src/protocol': { folders: ['core', 'config', 'server', 'cli', 'client'], packages: ['ws', 'jsonwebtoken', 'pino', 'prom-client'], io: true },
+  'src/protocol': { folders: ['core', 'config', 'server', 'cli', 'client'], packages: ['ws', 'jsonwebtoken', 'pino', 'prom-client', 'ioredis'], io: true },
   // Sessions, registry, operations, dialects: never a socket, HTTP or a file; keys come in as values.
-  'src/core': { folders: ['config', 'server', 'cli', 'client'], packages: ['ws', 'pino', 'prom-client'], io: true },
+  'src/core': { folders: ['config', 'server', 'cli', 'client'], packages: ['ws', 'pino', 'prom-client', 'ioredis'], io: true },
   // The schemas and their loader (which reads the config file: node:fs is its one I/O).
-  'src/config': { folders: ['core', 'server', 'cli', 'client'], packages: ['ws', 'jsonwebtoken', 'pino', 'prom-client', 'node:http', 'node:net'], io: false },
+  'src/config': { folders: ['core', 'server', 'cli', 'client'], packages: ['ws', 'jsonwebtoken', 'pino', 'prom-client', 'ioredis', 'node:http', 'node:net'], io: false },
   // The one HTTP server: everything but the CLI and the SDK.
   'src/server': { folders: ['cli', 'client'], packages: [], io: false },
   // The commands: everything but the SDK, which stands apart.
   'src/cli': { folders: ['client'], packages: [], io: false },
   // The SDK depends on protocol/ alone.
-  'src/client': { folders: ['core', 'config', 'server', 'cli'], packages: ['jsonwebtoken', 'pino', 'prom-client'], io: false },
+  'src/client': { folders: ['core', 'config', 'server', 'cli'], packages: ['jsonwebtoken', 'pino', 'prom-client', 'ioredis'], io: false },
 };
 
 const layerRules = Object.entries(LAYERS).map(([dir, { folders, packages, io }]) => ({
