@@ -17,6 +17,7 @@ export class LocalRegistryEngine implements RegistryEngine {
   readonly registry = new BrewerRegistry();
   readonly patrons = new PatronBook();
   readonly uris = new UriDirectory();
+  readonly seedsSharedState = true;
   private readonly listeners: AppliedListener[] = [];
   private readonly noticeListeners: NoticeListener[] = [];
   private applying = false;

@@ -19,6 +19,11 @@ import type { Applied, AppliedListener, ClusterNotice, NoticeListener, Proposal 
 export interface RegistryEngine {
   /** This node's name: the `node` of every SessionRef of its sessions. */
   readonly node: string;
+  /**
+   * Is this node's own data dir where the shared admin state (revocations, static brewers) comes
+   * from? Always in a single process; in a cluster only for the node that found Redis empty.
+   */
+  readonly seedsSharedState: boolean;
   readonly registry: BrewerRegistry;
   readonly patrons: PatronBook;
   readonly uris: UriDirectory;

@@ -54,7 +54,7 @@ export class AdminPlane {
     registry: Registry,
   ) {
     this.store = new CommandStore(join(config.dataDir, 'commands'), config.commandHistory);
-    this.state = new AdminState(join(config.dataDir, 'state'), hub);
+    this.state = new AdminState(join(config.dataDir, 'state'), hub, config.cluster !== undefined, log);
     this.events = new AdminEvents(hub, config.maxUnsentBytes, config.maxAdminEventStreams);
     this.metrics = new CommandMetrics(registry, () => this.store.depth);
     this.worker = new CommandWorker(

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RevocationTarget, RevokedSet } from '../../core/admin/revocations.js';
 import type { Hub } from '../../core/hub.js';
+import type { Logger } from '../../core/logger.js';
 import { kickClient, type KickTarget } from '../../core/operations/admin/kickClient.js';
 import { revokeToken } from '../../core/operations/admin/revokeToken.js';
 import { findStaticBrewer, registerStaticBrewer, staticBrewers, unregisterStaticBrewer } from '../../core/operations/admin/staticBrewers.js';
@@ -39,10 +40,17 @@ export class AdminState {
   private readonly staticBrewersFile: string;
   /** The commands that last wrote each state file. */
   private readonly lastCommands = new Set<string>();
+  /** Cluster mode: the files follow the shared state; what they last held, and who wrote it last. */
+  private readonly mirrored = { revocations: '', brewers: '', revocationsCommand: undefined as string | undefined, brewersCommand: undefined as string | undefined };
+  private mirroring: Promise<void> | undefined;
+  private mirrorAgain = false;
 
+  /** `clustered`: the state is shared by every node of a cluster (Redis), this node's files follow it. */
   constructor(
     private readonly dir: string,
     private readonly hub: Hub,
+    private readonly clustered = false,
+    private readonly log?: Logger,
   ) {
     this.revocationsFile = join(dir, 'revocations.json');
     this.staticBrewersFile = join(dir, 'static-brewers.json');
@@ -53,13 +61,25 @@ export class AdminState {
     await prepareDir(this.dir);
     const revoked = await readJson(this.revocationsFile, { jtis: [], subs: [] });
     if (!isObject(revoked) || !isStrings(revoked.jtis) || !isStrings(revoked.subs)) throw new Error(`${this.revocationsFile} does not hold {jtis, subs}.`);
-    // In a cluster the node has already learnt the shared revocations on joining: keep them too.
-    const known = this.hub.revocations.snapshot();
-    this.hub.revocations.replace({ jtis: [...known.jtis, ...revoked.jtis], subs: [...known.subs, ...revoked.subs] });
+    // A node that joins a cluster already running takes the shared state (learnt on joining) and
+    // not its files, which may be older: what was lifted meanwhile must stay lifted.
+    const seed = this.hub.engine.seedsSharedState;
+    if (seed) {
+      const known = this.hub.revocations.snapshot();
+      this.hub.revocations.replace({ jtis: [...known.jtis, ...revoked.jtis], subs: [...known.subs, ...revoked.subs] });
+      if (this.clustered) {
+        for (const jti of revoked.jtis) this.hub.engine.announce({ kind: 'revoke', target: { jti } });
+        for (const sub of revoked.subs) this.hub.engine.announce({ kind: 'revoke', target: { sub } });
+      }
+    }
     this.noteLast(revoked.lastCommand);
+    if (typeof revoked.lastCommand === 'string') this.mirrored.revocationsCommand = revoked.lastCommand;
     const file = await readJson(this.staticBrewersFile, { brewers: [] });
     if (!isObject(file) || !Array.isArray(file.brewers)) throw new Error(`${this.staticBrewersFile} does not hold {brewers}.`);
     this.noteLast(file.lastCommand);
+    if (typeof file.lastCommand === 'string') this.mirrored.brewersCommand = file.lastCommand;
+    if (this.clustered) this.follow();
+    if (!seed) return this.mirror();
     for (const entry of file.brewers as unknown[]) {
       const { topic, brewer } = (isObject(entry) ? entry : {}) as Partial<StaticBrewer>;
       const registered = typeof topic === 'string' && isObject(brewer) ? await registerStaticBrewer(this.hub, topic, brewer as Brewer) : undefined;
@@ -122,16 +142,58 @@ export class AdminState {
     return removed.ok ? ok({}) : removed;
   }
 
-  private async writeRevocations(set: RevokedSet, uuid: string): Promise<void> {
-    const file: RevocationsFile = { lastCommand: uuid, ...set };
+  private async writeRevocations(set: RevokedSet, uuid: string | undefined): Promise<void> {
+    const file: RevocationsFile = { ...(uuid !== undefined ? { lastCommand: uuid } : {}), ...set };
     await writeDurably(this.revocationsFile, JSON.stringify(file));
+    this.mirrored.revocations = JSON.stringify(set);
+    this.mirrored.revocationsCommand = uuid;
     this.noteLast(uuid);
   }
 
-  private async writeStatic(brewers: StaticBrewer[], uuid: string): Promise<void> {
-    const file: StaticBrewersFile = { lastCommand: uuid, brewers };
+  private async writeStatic(brewers: StaticBrewer[], uuid: string | undefined): Promise<void> {
+    const file: StaticBrewersFile = { ...(uuid !== undefined ? { lastCommand: uuid } : {}), brewers };
     await writeDurably(this.staticBrewersFile, JSON.stringify(file));
+    this.mirrored.brewers = JSON.stringify(brewers);
+    this.mirrored.brewersCommand = uuid;
     this.noteLast(uuid);
+  }
+
+  /**
+   * Cluster mode: another node's revocation or static brewer change is written to this node's
+   * files too, so a node restarted on its own data dir (or the first of a cluster whose Redis lost
+   * everything) starts from the shared state, not an older one.
+   */
+  private follow(): void {
+    this.hub.engine.onNotice((notice, fromThisNode) => {
+      if (!fromThisNode && notice.kind !== 'kick') this.scheduleMirror();
+    });
+    this.hub.engine.onApplied((change) => {
+      if ('registration' in change && change.registration.sub === STATIC_SUB) this.scheduleMirror();
+    });
+  }
+
+  private scheduleMirror(): void {
+    if (this.mirroring) {
+      this.mirrorAgain = true;
+      return;
+    }
+    this.mirroring = this.mirror()
+      .catch((err: unknown) => this.log?.error({ err }, "could not write the cluster's admin state to the data dir"))
+      .finally(() => {
+        this.mirroring = undefined;
+        if (this.mirrorAgain) {
+          this.mirrorAgain = false;
+          this.scheduleMirror();
+        }
+      });
+  }
+
+  /** Writes what changed of the shared state since the files were last written. */
+  private async mirror(): Promise<void> {
+    const revoked = this.hub.revocations.snapshot();
+    if (JSON.stringify(revoked) !== this.mirrored.revocations) await this.writeRevocations(revoked, this.mirrored.revocationsCommand);
+    const brewers = staticBrewers(this.hub);
+    if (JSON.stringify(brewers) !== this.mirrored.brewers) await this.writeStatic(brewers, this.mirrored.brewersCommand);
   }
 
   private noteLast(uuid: unknown): void {

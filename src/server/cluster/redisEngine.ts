@@ -50,6 +50,8 @@ const RELEASED_MEMORY_MS = 120_000;
 export class RedisRegistryEngine implements RegistryEngine {
   readonly node: string;
   readonly status: ClusterStatus;
+  /** This node started the cluster's state (Redis held none when it first joined): its data dir seeds the admin state. */
+  seedsSharedState = false;
   private readonly replica: Replica;
   private readonly log: AppliedLog;
   private readonly leases: Leases;
@@ -288,12 +290,13 @@ export class RedisRegistryEngine implements RegistryEngine {
   private async join(): Promise<void> {
     const restore = restorePayload(this.replica, this.node, (owner) => this.released.has(refKey(owner)), this.options.revocations());
     const reply = await this.run('pkJoin', [this.options.leaseMs, randomUUID(), this.options.nodeId, JSON.stringify(restore)], '');
-    const [epoch, seq, text, revoked, nodes] = reply as [string, number, string, string[], number];
+    const [epoch, seq, text, revoked, nodes, created] = reply as [string, number, string, string[], number, number];
     this.status.rejoins++;
     this.status.nodes = Number(nodes);
     this.leases.reachable();
     if (epoch !== this.epoch) {
       const first = this.epoch === '';
+      if (first) this.seedsSharedState = Number(created) === 1;
       if (!first) this.options.log.warn({ epoch }, 'Redis lost the cluster state: rejoined and restored what this node holds');
       this.epoch = epoch;
       this.log.restart();

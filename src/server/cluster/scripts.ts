@@ -299,12 +299,15 @@ return commit()`,
    * ARGV 5.. leaseMs newEpoch displayName restoreJson: joins (a new epoch when Redis holds none),
    * takes a lease, and puts back what this node's live sessions hold, unless another session has
    * taken it meanwhile; what this node held before and holds no more goes. Replies the epoch, the
-   * entry's seq and text, the revocations kept, and the number of live nodes.
+   * entry's seq and text, the revocations kept, the number of live nodes, and 1 when this join
+   * started the epoch (Redis held no cluster).
    */
   pkJoin: `
 local leaseMs, newEpoch, name, restore = tonumber(ARGV[5]), ARGV[6], ARGV[7], cjson.decode(ARGV[8])
 local epoch = redis.call('HGET', key('meta'), 'epoch')
+local created = 0
 if not epoch then
+  created = 1
   epoch = newEpoch
   redis.call('HSET', key('meta'), 'epoch', epoch, 'seq', 0)
   redis.call('DEL', key('log'))
@@ -344,7 +347,7 @@ for _, u in ipairs(restore.uris) do
 end
 for _, r in ipairs(restore.revoked) do redis.call('HSET', key('revoked'), r, 1) end
 local done = commit()
-return {epoch, done[2], done[3] or '', redis.call('HKEYS', key('revoked')), redis.call('ZCARD', key('nodes'))}`,
+return {epoch, done[2], done[3] or '', redis.call('HKEYS', key('revoked')), redis.call('ZCARD', key('nodes')), created}`,
 
   /** The shared state as of one seq, for a node that must catch up without the log. */
   pkSnapshot: `
