@@ -24,6 +24,8 @@ export interface LeaseOptions {
   readonly rejoin: () => Promise<void>;
   /** An entry a script wrote, to apply in order. */
   readonly offer: (reply: Reply) => void;
+  /** The log's last seq is behind what this node applied: Redis went back in time. */
+  readonly rewound: (head: number) => Promise<void>;
 }
 
 /**
@@ -66,7 +68,8 @@ export class Leases {
       this.reachable();
       if (reply[0] === 'OK') {
         this.status.nodes = Number(reply[1]);
-        this.status.head = Math.max(Number(reply[2]), this.status.applied);
+        this.status.head = Number(reply[2]);
+        if (this.status.head < this.status.applied) await this.options.rewound(this.status.head);
         return;
       }
       if (reply[0] === 'REJOIN') {

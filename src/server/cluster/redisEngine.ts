@@ -65,6 +65,11 @@ export class RedisRegistryEngine implements RegistryEngine {
   private readonly blockMs: number;
   private readonly reapMs: number;
   private epoch = '';
+  /**
+   * What a reap of this node (it lost its lease) took from its sessions: they are still live, so
+   * the rejoin puts it back, whatever the copy says by then.
+   */
+  private lost: Applied[] = [];
   /** Sessions of this node that ended, by ref key, with when. */
   private readonly released = new Map<string, number>();
   private rejoining: Promise<void> | undefined;
@@ -106,6 +111,7 @@ export class RedisRegistryEngine implements RegistryEngine {
       run: (name, args) => this.run(name, args),
       rejoin: () => this.rejoin(),
       offer: (reply) => this.offerReply(reply),
+      rewound: (head) => this.rewound(head),
     });
     this.synced = new Promise((resolve) => (this.markSynced = resolve));
     // Held while Redis is away, however long: a write is applied in order or not at all.
@@ -277,6 +283,13 @@ export class RedisRegistryEngine implements RegistryEngine {
     return script.call(this.cmd, `${this.tag}:meta`, this.tag, epoch, this.node, this.options.logEntries ?? 10000, ...args);
   }
 
+  /** Redis went back in time: its state is wiped and a new epoch starts, which every node rejoins. */
+  private async rewound(head: number): Promise<void> {
+    this.options.log.warn({ head, applied: this.log.seq }, 'Redis went back in time (older data): starting the cluster state again');
+    await this.run('pkRewind', [this.log.seq, randomUUID()]);
+    await this.rejoin();
+  }
+
   private rejoin(): Promise<void> {
     this.rejoining ??= this.join().finally(() => (this.rejoining = undefined));
     return this.rejoining;
@@ -288,7 +301,8 @@ export class RedisRegistryEngine implements RegistryEngine {
    * held something has rejoined (or a lease has passed) the copy is made to match Redis.
    */
   private async join(): Promise<void> {
-    const restore = restorePayload(this.replica, this.node, (owner) => this.released.has(refKey(owner)), this.options.revocations());
+    const restore = restorePayload(this.replica, this.lost, this.node, (owner) => this.released.has(refKey(owner)), this.options.revocations());
+    this.lost = [];
     const reply = await this.run('pkJoin', [this.options.leaseMs, randomUUID(), this.options.nodeId, JSON.stringify(restore)], '');
     const [epoch, seq, text, revoked, nodes, created] = reply as [string, number, string, string[], number, number];
     this.status.rejoins++;
@@ -391,6 +405,7 @@ export class RedisRegistryEngine implements RegistryEngine {
     const parsed = parseEntry(text);
     if ('error' in parsed) this.invalid(parsed.error);
     else for (const op of parsed.ops) this.replica.apply(op, out);
+    if (!('error' in parsed) && parsed.ops.some((op) => op.op === 'x' && op.node === this.node)) this.lost.push(...out);
     return out;
   }
 

@@ -349,6 +349,21 @@ for _, r in ipairs(restore.revoked) do redis.call('HSET', key('revoked'), r, 1) 
 local done = commit()
 return {epoch, done[2], done[3] or '', redis.call('HKEYS', key('revoked')), redis.call('ZCARD', key('nodes')), created}`,
 
+  /**
+   * ARGV 5.. appliedSeq newEpoch: a node has applied entries past the log's last seq, so Redis went
+   * back in time (restored from an older snapshot, a replica promoted): its state cannot be
+   * trusted. Everything but the revocations goes and a new epoch starts, as if Redis had lost it
+   * all; the nodes put back what their live sessions hold.
+   */
+  pkRewind: `
+if not epochOk() then return {'EPOCH'} end
+if tonumber(redis.call('HGET', key('meta'), 'seq') or '0') >= tonumber(ARGV[5]) then return {'OK', 0} end
+for _, k in ipairs(redis.call('KEYS', P .. ':*')) do
+  if k ~= key('revoked') then redis.call('DEL', k) end
+end
+redis.call('HSET', key('meta'), 'epoch', ARGV[6], 'seq', 0)
+return {'OK', 1}`,
+
   /** The shared state as of one seq, for a node that must catch up without the log. */
   pkSnapshot: `
 if not epochOk() then return {'EPOCH'} end

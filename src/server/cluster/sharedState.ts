@@ -1,3 +1,4 @@
+import type { Applied } from '../../core/registry/changes.js';
 import { STATIC_OWNER } from '../../core/registry/staticOwner.js';
 import type { SessionRef } from '../../core/sessions/sessionRef.js';
 import { parsePatronValue, parseRegistrationValue, parseUriValue, type LogOp } from './logOps.js';
@@ -14,11 +15,13 @@ export interface RestorePayload {
 
 /**
  * What this node's live sessions hold, and the static brewers (every node puts those back: they
- * belong to no node), as `pkJoin` takes them. `ended` says whether a session of this node has
- * ended (its release may still be on its way to Redis: it must not come back).
+ * belong to no node), as `pkJoin` takes them: the copy's, and what a reap of this node took away
+ * (`lost`). `ended` says whether a session of this node has ended (its release may still be on
+ * its way to Redis: it must not come back).
  */
 export function restorePayload(
   replica: Replica,
+  lost: readonly Applied[],
   node: string,
   ended: (owner: SessionRef) => boolean,
   revocations: { jtis: readonly string[]; subs: readonly string[] },
@@ -26,20 +29,24 @@ export function restorePayload(
   const live = (owner: SessionRef): boolean => owner.node === node && !ended(owner);
   const sessions = new Set<string>();
   const regs: unknown[] = [];
-  for (const r of replica.registry.all()) {
+  const removed = (kind: Applied['kind']): Applied[] => lost.filter((change) => change.kind === kind);
+  const registrations = [...replica.registry.all(), ...removed('brewer.removed').map((c) => (c as Extract<Applied, { kind: 'brewer.removed' }>).registration)];
+  for (const r of registrations) {
     const isStatic = r.owner.node === STATIC_OWNER.node;
     if (!isStatic && !live(r.owner)) continue;
     if (!isStatic) sessions.add(r.owner.session);
     regs.push([r.topic, r.uuid, JSON.stringify(r.brewer), r.canonical, r.sub, r.owner.node, r.owner.session]);
   }
   const patrons: unknown[] = [];
-  for (const p of replica.patrons.all()) {
+  const heldPatrons = [...replica.patrons.all(), ...removed('patron.removed').map((c) => (c as Extract<Applied, { kind: 'patron.removed' }>).patron)];
+  for (const p of heldPatrons) {
     if (!live(p.owner)) continue;
     sessions.add(p.owner.session);
     patrons.push([p.owner.session, p.topic, p.patronId, JSON.stringify(p.brews), p.canonical]);
   }
   const uris: unknown[] = [];
-  for (const [uri, owner] of replica.uris.entries()) {
+  const released = removed('uri.released').map((c) => c as Extract<Applied, { kind: 'uri.released' }>);
+  for (const [uri, owner] of [...replica.uris.entries(), ...released.map((c): [string, SessionRef] => [c.uri, c.owner])]) {
     if (!live(owner)) continue;
     sessions.add(owner.session);
     uris.push([uri, owner.session]);

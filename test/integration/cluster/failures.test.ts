@@ -1,7 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { PubkeeperClient } from '../../../src/client/pubkeeperClient.js';
 import { LEASE_MS, logLine, startCluster, type ClusterNode } from '../../helpers/cluster.js';
 import { nextFrame, recordFrames, type Frame } from '../../helpers/frames.js';
+import { nextMessage } from '../../helpers/pcp.js';
 
 const NOTIFY = 12;
 const REMOVED = 13;
@@ -135,5 +138,58 @@ describe('cluster: dead nodes, draining nodes, and Redis going away (CONTRACT §
     await until(patron, () => uuids(seen, NOTIFY).includes('probe'));
     expect(uuids(seen, REMOVED)).toEqual([]);
     for (const node of nodes) expect(await node.metrics()).toMatch(/pubkeeper_cluster_reaps_total(\{[^}]*\})? 0\b/);
+  }, 30000);
+
+  it('a node that lost its lease (reaped while its sessions lived) rejoins and puts back what they hold', async () => {
+    const { nodes, redis, prefix } = await startCluster(3);
+    const [a, b, c] = nodes as [ClusterNode, ClusterNode, ClusterNode];
+    const patron = await c.client('patron');
+    const seen = recordFrames(patron);
+    await patron.subscribe('**');
+    const brewer = await a.client('brewer');
+    await brewer.registerBrewer('lease.lost', { uuid: 'lost' });
+    const agent = await a.pcp('agent');
+    await agent.associate();
+    await until(patron, () => uuids(seen, NOTIFY).includes('lost'));
+    // As if A had been cut off for longer than its lease: its deadline is in the past.
+    const raw = new Redis(redis.url);
+    onTestFinished(() => raw.disconnect());
+    const incarnation = ((await a.health()).body.cluster as { incarnation: string }).incarnation;
+    await raw.zadd(`{${prefix}}:nodes`, 1, incarnation);
+    await logLine(a, (l) => l.msg === 'this node lost its lease: rejoining and restoring what it holds', LEASE_MS * 2);
+    // Told as the genuine failure it was (REMOVED), then put back (NOTIFY): the end state is whole.
+    await until(patron, () => uuids(seen, NOTIFY).filter((u) => u === 'lost').length === 2, LEASE_MS * 2);
+    expect(uuids(seen, REMOVED)).toEqual(['lost']);
+    const caller = await b.pcp('caller');
+    const id = randomUUID();
+    const got = nextMessage(agent, (m) => m.id === id);
+    caller.sendRaw(JSON.stringify({ id, message_type: 'demo/still-there', target: 'pcp://agent/agent' }));
+    await got;
+  });
+
+  it('Redis going back in time (older data, same epoch): the nodes start the state again and subscribers see no REMOVED for live brewers', async () => {
+    const { nodes, redis, prefix } = await startCluster(2);
+    const [a, b] = nodes as [ClusterNode, ClusterNode];
+    const patron = await b.client('patron');
+    const seen = recordFrames(patron);
+    await patron.subscribe('**');
+    const brewer = await a.client('brewer');
+    for (const uuid of ['t1', 't2', 't3']) await brewer.registerBrewer(`time.${uuid}`, { uuid });
+    await until(patron, () => uuids(seen, NOTIFY).length === 3);
+    const raw = new Redis(redis.url);
+    onTestFinished(() => raw.disconnect());
+    // The log's last seq behind what the nodes applied, as after a restore of an older snapshot.
+    await raw.hset(`{${prefix}}:meta`, 'seq', 1);
+    await logLine(a, (l) => typeof l.msg === 'string' && l.msg.startsWith('Redis went back in time'), LEASE_MS * 2).catch(() =>
+      logLine(b, (l) => typeof l.msg === 'string' && l.msg.startsWith('Redis went back in time'), 1),
+    );
+    for (const node of nodes) await logLine(node, (l) => l.msg === 'resynced after Redis lost the cluster state', LEASE_MS * 3);
+    await brewer.registerBrewer('time.after', { uuid: 'after' });
+    await until(patron, () => uuids(seen, NOTIFY).includes('after'));
+    expect(uuids(seen, REMOVED)).toEqual([]);
+    const late = await a.client('late');
+    const snapshot = recordFrames(late);
+    await late.subscribe('**');
+    expect(uuids(snapshot, NOTIFY).sort()).toEqual(['after', 't1', 't2', 't3']);
   }, 30000);
 });
