@@ -25,7 +25,7 @@ export interface LeaseOptions {
   /** An entry a script wrote, to apply in order. */
   readonly offer: (reply: Reply) => void;
   /** The log's last seq is behind what this node applied: Redis went back in time. */
-  readonly rewound: (head: number) => Promise<void>;
+  readonly rewound: () => Promise<void>;
 }
 
 /**
@@ -69,7 +69,7 @@ export class Leases {
       if (reply[0] === 'OK') {
         this.status.nodes = Number(reply[1]);
         this.status.head = Number(reply[2]);
-        if (this.status.head < this.status.applied) await this.options.rewound(this.status.head);
+        if (this.status.head < this.status.applied) await this.options.rewound();
         return;
       }
       if (reply[0] === 'REJOIN') {

@@ -111,7 +111,7 @@ export class RedisRegistryEngine implements RegistryEngine {
       run: (name, args) => this.run(name, args),
       rejoin: () => this.rejoin(),
       offer: (reply) => this.offerReply(reply),
-      rewound: (head) => this.rewound(head),
+      rewound: () => this.checkRewound(),
     });
     this.synced = new Promise((resolve) => (this.markSynced = resolve));
     // Held while Redis is away, however long: a write is applied in order or not at all.
@@ -122,9 +122,12 @@ export class RedisRegistryEngine implements RegistryEngine {
     for (const [name, lua] of Object.entries(SCRIPTS)) this.cmd.defineCommand(name, { numberOfKeys: 1, lua });
     for (const connection of [this.cmd, this.reader, this.inbox]) connection.on('error', () => this.leases.unreachable('connection error'));
     this.cmd.on('close', () => this.leases.unreachable('connection closed'));
-    // Renewing at once on every reconnection finds a Redis that lost the cluster without delay.
+    // On every reconnection, at once: a Redis that restarted may have lost the cluster (the
+    // renewal finds out) or come back with older data (the rewind check does).
     this.cmd.on('ready', () => {
-      if (this.epoch !== '') void this.leases.renew();
+      if (this.epoch === '') return;
+      void this.checkRewound();
+      void this.leases.renew();
     });
     this.inbox.on('message', (_channel: string, text: string) => this.received(text));
   }
@@ -283,11 +286,22 @@ export class RedisRegistryEngine implements RegistryEngine {
     return script.call(this.cmd, `${this.tag}:meta`, this.tag, epoch, this.node, this.options.logEntries ?? 10000, ...args);
   }
 
-  /** Redis went back in time: its state is wiped and a new epoch starts, which every node rejoins. */
-  private async rewound(head: number): Promise<void> {
-    this.options.log.warn({ head, applied: this.log.seq }, 'Redis went back in time (older data): starting the cluster state again');
-    await this.run('pkRewind', [this.log.seq, randomUUID()]);
-    await this.rejoin();
+  /**
+   * Has Redis gone back in time (restarted on older data, a replica promoted)? Its log's last seq
+   * is then behind what this node applied: the script wipes its state and starts a new epoch,
+   * which every node rejoins as after a data loss. Nothing happens otherwise.
+   */
+  private async checkRewound(): Promise<void> {
+    try {
+      const applied = this.log.seq;
+      const reply = await this.run('pkRewind', [applied, randomUUID()]);
+      if (reply[0] === 'EPOCH') return void (await this.rejoin());
+      if (Number(reply[1]) !== 1) return;
+      this.options.log.warn({ applied }, 'Redis went back in time (older data): starting the cluster state again');
+      await this.rejoin();
+    } catch {
+      // Renewals report Redis being away; the next reconnection checks again.
+    }
   }
 
   private rejoin(): Promise<void> {
