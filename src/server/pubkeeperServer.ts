@@ -96,7 +96,7 @@ export class PubkeeperServer {
       refusedConnections: () => ({ main: this.connections.refused, ...(this.relay ? { relay: this.relay.connections.refused } : {}) }),
       cluster: this.cluster?.status,
     });
-    this.admin = new AdminPlane(this.hub, config, logger, this.metrics.registry);
+    this.admin = new AdminPlane(this.hub, config, logger, this.metrics.registry, this.cluster?.commands);
     this.http = createServer((req, res) => {
       if (this.admin.owns(pathOf(req.url))) return this.admin.handle(req, res);
       handleHttp(req, res, this.metrics, this.draining !== undefined, this.cluster?.status);
@@ -232,6 +232,7 @@ export class PubkeeperServer {
       leaseMs: config.clusterLeaseMs,
       nodeId: config.nodeId ?? randomUUID().slice(0, 8),
       uuidReserveMs: config.uuidReserveMs,
+      commandHistory: config.commandHistory,
       log: logger.child({ component: 'cluster' }),
       // The hub exists by the time the engine first joins.
       revocations: () => this.hub.revocations.snapshot(),

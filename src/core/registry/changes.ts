@@ -82,6 +82,8 @@ export type AppliedListener = (change: Applied) => void;
 export type ClusterNotice =
   | { readonly kind: 'revoke'; readonly target: { readonly jti: string } | { readonly sub: string } }
   | { readonly kind: 'unrevoke'; readonly target: { readonly jti: string } | { readonly sub: string } }
-  | { readonly kind: 'kick'; readonly target: { readonly sub: string } | { readonly uri: string } };
+  | { readonly kind: 'kick'; readonly target: { readonly sub: string } | { readonly uri: string } }
+  /** A dead letter of `node`'s command queue to put back in it or delete (asked on another node). */
+  | { readonly kind: 'command'; readonly target: { readonly action: 'requeue' | 'delete'; readonly uuid: string; readonly node: string } };
 
 export type NoticeListener = (notice: ClusterNotice, fromThisNode: boolean) => void;

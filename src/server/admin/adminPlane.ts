@@ -11,6 +11,7 @@ import { AdminState } from './adminState.js';
 import { readCommand } from './commandIntake.js';
 import { runCommand } from './commandHandlers.js';
 import { CommandMetrics } from './commandMetrics.js';
+import type { CommandDirectory } from './commandDirectory.js';
 import { CommandStore } from './commandStore.js';
 import { CommandWorker } from './commandWorker.js';
 import { DASHBOARD_HTML } from './dashboardPage.js';
@@ -52,6 +53,8 @@ export class AdminPlane {
     private readonly config: Config,
     private readonly log: Logger,
     registry: Registry,
+    /** Cluster mode: every node's commands, and the dead letters other nodes hold. */
+    private readonly directory?: CommandDirectory,
   ) {
     this.store = new CommandStore(join(config.dataDir, 'commands'), config.commandHistory);
     this.state = new AdminState(join(config.dataDir, 'state'), hub, config.cluster !== undefined, log);
@@ -66,7 +69,7 @@ export class AdminPlane {
     );
     this.routes = [
       { path: /^\/commands\/?$/, methods: { POST: (req, res, url) => this.submit(req, res, url), GET: (_req, res, url) => this.listCommands(res, url) } },
-      { path: /^\/commands\/discarded\/?$/, methods: { GET: (_req, res, url) => sendJson(res, 200, { discarded: this.store.deadLetters(pageQuery(url).limit) }) } },
+      { path: /^\/commands\/discarded\/?$/, methods: { GET: (_req, res, url) => this.listDeadLetters(res, url) } },
       { path: REQUEUE_PATH, methods: { POST: (req, res, _url, m) => this.requeue(req, res, uuidOf(m)) } },
       { path: DEAD_LETTER_PATH, methods: { DELETE: (req, res, _url, m) => this.deleteDeadLetter(req, res, uuidOf(m)) } },
       { path: COMMAND_PATH, methods: { GET: (_req, res, _url, m) => this.getCommand(res, uuidOf(m)) } },
@@ -80,7 +83,30 @@ export class AdminPlane {
   async open(): Promise<void> {
     await this.state.open();
     await this.store.open();
+    if (this.directory) this.share(this.directory);
     this.worker.kick();
+  }
+
+  /**
+   * Cluster mode: this node's records are published at every change (and once now, what a
+   * previous run left), and a dead letter of this node's acted on through another node comes as
+   * a notice.
+   */
+  private share(directory: CommandDirectory): void {
+    this.store.onChange = (record, deleted) => directory.publish(record, deleted);
+    for (const record of this.store.held()) directory.publish(record);
+    this.hub.engine.onNotice((notice) => {
+      if (notice.kind !== 'command' || notice.target.node !== this.hub.engine.node) return;
+      const { action, uuid } = notice.target;
+      const done = action === 'requeue' ? this.store.requeue(uuid).then((r) => r !== undefined) : this.store.deleteDeadLetter(uuid);
+      void done.then(
+        (found) => {
+          this.log.info({ uuid, action, found }, 'dead letter acted on through another node');
+          if (action === 'requeue') this.worker.kick();
+        },
+        (err: unknown) => this.log.error({ err, uuid, action }, 'could not act on a dead letter for another node'),
+      );
+    });
   }
 
   /** Ends the event streams and lets the worker finish what it is doing. */
@@ -157,10 +183,31 @@ export class AdminPlane {
   }
 
   /** [ADM-CMD-4] */
-  private getCommand(res: ServerResponse, uuid: string): void {
-    const record = this.store.get(uuid);
+  private async getCommand(res: ServerResponse, uuid: string): Promise<void> {
+    const record = this.store.get(uuid) ?? (await this.directory?.find(uuid))?.record;
     if (!record) return sendJson(res, 404, { error: `no command ${uuid}` });
     sendJson(res, 200, record);
+  }
+
+  /** [ADM-CMD-5] this node's dead letters, and in a cluster every other node's, oldest first. */
+  private async listDeadLetters(res: ServerResponse, url: URL): Promise<void> {
+    const { limit } = pageQuery(url);
+    const local = this.store.deadLetters(limit);
+    const seen = new Set(local.map((r) => r.uuid));
+    const others = ((await this.directory?.deadLetters(limit)) ?? []).map((s) => s.record).filter((r) => !seen.has(r.uuid));
+    const all = [...local, ...others].sort((a, b) => (a.finished ?? '').localeCompare(b.finished ?? '')).slice(0, limit);
+    sendJson(res, 200, { discarded: all });
+  }
+
+  /**
+   * A dead letter held by another node of the cluster: that node is told to act on it (it keeps
+   * its own queue, in order), and the answer is the same 200 as for one held here.
+   */
+  private async elsewhere(action: 'requeue' | 'delete', uuid: string): Promise<boolean> {
+    const shared = await this.directory?.find(uuid);
+    if (!shared || shared.record.status !== 'failed' || shared.node === this.hub.engine.node) return false;
+    this.hub.engine.announce({ kind: 'command', target: { action, uuid, node: shared.node } });
+    return true;
   }
 
   private listCommands(res: ServerResponse, url: URL): void {
@@ -169,14 +216,14 @@ export class AdminPlane {
 
   /** [ADM-CMD-5] */
   private async requeue(req: IncomingMessage, res: ServerResponse, uuid: string): Promise<void> {
-    const record = await this.store.requeue(uuid);
+    const record = (await this.store.requeue(uuid)) ?? ((await this.elsewhere('requeue', uuid)) || undefined);
     if (!record) return this.refuse(req, res, 404, `no dead letter ${uuid}`);
     sendJson(res, 200, { uuid });
     this.worker.kick();
   }
 
   private async deleteDeadLetter(req: IncomingMessage, res: ServerResponse, uuid: string): Promise<void> {
-    if (!(await this.store.deleteDeadLetter(uuid))) return this.refuse(req, res, 404, `no dead letter ${uuid}`);
+    if (!(await this.store.deleteDeadLetter(uuid)) && !(await this.elsewhere('delete', uuid))) return this.refuse(req, res, 404, `no dead letter ${uuid}`);
     sendJson(res, 200, { uuid });
   }
 

@@ -50,6 +50,8 @@ export class CommandStore {
   private nextSeq = 1;
   /** Appends one at a time, so the queue's order in memory is the order of its files. */
   private appending: Promise<unknown> = Promise.resolve();
+  /** Told of every change to a record once it is durable (cluster mode publishes it to the other nodes). */
+  onChange: ((record: CommandRecord, deleted?: boolean) => void) | undefined;
 
   constructor(
     dir: string,
@@ -122,6 +124,7 @@ export class CommandStore {
     const done: CommandRecord = { ...record, status: 'done', result, finished: new Date().toISOString() };
     await writeDurably(join(this.doneDir, `${record.uuid}.json`), JSON.stringify(done));
     Object.assign(record, done);
+    this.onChange?.(record);
     const file = this.takeFromQueue(record);
     this.remember(record);
     const forgotten = this.finished.splice(0, Math.max(0, this.finished.length - this.history));
@@ -135,6 +138,7 @@ export class CommandStore {
     const failed: CommandRecord = { ...record, status: 'failed', error: reason, finished: new Date().toISOString() };
     await writeDurably(join(this.discardedDir, `${record.uuid}.json`), JSON.stringify(failed));
     Object.assign(record, failed);
+    this.onChange?.(record);
     const file = this.takeFromQueue(record);
     this.byUuid.delete(record.uuid);
     this.discarded.set(record.uuid, record);
@@ -178,9 +182,22 @@ export class CommandStore {
   }
 
   async deleteDeadLetter(uuid: string): Promise<boolean> {
-    if (!this.discarded.delete(uuid)) return false;
+    const dead = this.discarded.get(uuid);
+    if (!dead) return false;
+    this.discarded.delete(uuid);
     await removeDurably(join(this.discardedDir, `${uuid}.json`));
+    this.onChange?.(dead, true);
     return true;
+  }
+
+  /** A record changed in memory only (a retry): told like the others. */
+  changed(record: CommandRecord): void {
+    this.onChange?.(record);
+  }
+
+  /** Every record this node holds (queued and dead), for publishing them on start. */
+  held(): CommandRecord[] {
+    return [...this.queue.map((q) => q.record), ...this.discarded.values()];
   }
 
   private append(record: CommandRecord): Promise<void> {
@@ -196,6 +213,7 @@ export class CommandStore {
       }
       this.queue.push({ record, file });
       this.byUuid.set(record.uuid, record);
+      this.onChange?.(record);
     });
     this.appending = appended.catch(() => undefined);
     return appended;

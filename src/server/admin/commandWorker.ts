@@ -87,6 +87,7 @@ export class CommandWorker {
         }
         if (attempt >= this.options.retries) return { done: false, reason: `failed after ${attempt + 1} attempts: ${error}` };
         record.status = 'retrying';
+        this.store.changed(record);
         this.events.retried(record);
         log.warn({ attempt: attempt + 1, error }, 'admin command failed, retrying');
         await this.sleep(this.options.retryBaseMs * 4 ** attempt);

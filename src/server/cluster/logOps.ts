@@ -44,7 +44,12 @@ export type LogOp =
 const str = z.string().min(1);
 const ref = (node: string, session: string): SessionRef => ({ node, session });
 
-const target = z.union([z.strictObject({ jti: str }), z.strictObject({ sub: str }), z.strictObject({ uri: str })]);
+const target = z.union([
+  z.strictObject({ jti: str }),
+  z.strictObject({ sub: str }),
+  z.strictObject({ uri: str }),
+  z.strictObject({ action: z.enum(['requeue', 'delete']), uuid: str, node: str }),
+]);
 
 const rawOp = z.union([
   z.tuple([z.literal('b+'), str, str, str, str, str, str, str]),
@@ -54,7 +59,7 @@ const rawOp = z.union([
   z.tuple([z.literal('p-'), str, str, str, str]),
   z.tuple([z.literal('u+'), str, str, str]),
   z.tuple([z.literal('u-'), str]),
-  z.tuple([z.literal('n'), z.enum(['revoke', 'unrevoke', 'kick']), str, str]),
+  z.tuple([z.literal('n'), z.enum(['revoke', 'unrevoke', 'kick', 'command']), str, str]),
   z.tuple([z.literal('x'), str]),
 ]);
 
@@ -146,7 +151,9 @@ function parseOp(raw: unknown): LogOp | string {
   }
 }
 
-function toNotice(kind: 'revoke' | 'unrevoke' | 'kick', t: z.infer<typeof target>): ClusterNotice | undefined {
+function toNotice(kind: ClusterNotice['kind'], t: z.infer<typeof target>): ClusterNotice | undefined {
+  if (kind === 'command') return 'action' in t ? { kind, target: t } : undefined;
+  if ('action' in t) return undefined;
   if (kind === 'kick') return 'uri' in t || 'sub' in t ? { kind, target: t } : undefined;
   return 'jti' in t || 'sub' in t ? { kind, target: t } : undefined;
 }

@@ -11,6 +11,7 @@ import { ClusterStatus } from './clusterStatus.js';
 import { encodeInbox, parseInbox } from './inbox.js';
 import { leaseTimings, Leases } from './leases.js';
 import { parseEntry, parseUriValue } from './logOps.js';
+import { RedisCommandDirectory } from './redisCommandDirectory.js';
 import { illFormedField, scriptFor } from './proposalScripts.js';
 import { Replica } from './replica.js';
 import { SCRIPTS, type Reply, type ScriptName } from './scripts.js';
@@ -29,6 +30,8 @@ export interface RedisEngineOptions {
   readonly revocations: () => { jtis: readonly string[]; subs: readonly string[] };
   /** Log entries Redis keeps; a node further behind than this catches up from a snapshot. */
   readonly logEntries?: number;
+  /** Finished admin commands the cluster's command directory keeps (`--command-history`). */
+  readonly commandHistory: number;
 }
 
 /** Writes retried after a rejoin before giving up with an error. */
@@ -50,6 +53,8 @@ const RELEASED_MEMORY_MS = 120_000;
 export class RedisRegistryEngine implements RegistryEngine {
   readonly node: string;
   readonly status: ClusterStatus;
+  /** Every node's admin commands, readable from this one. */
+  readonly commands: RedisCommandDirectory;
   /** This node started the cluster's state (Redis held none when it first joined): its data dir seeds the admin state. */
   seedsSharedState = false;
   private readonly replica: Replica;
@@ -120,6 +125,9 @@ export class RedisRegistryEngine implements RegistryEngine {
     this.reader = new Redis(options.url, { ...common, connectionName: `pubkeeper:${this.node}:log` });
     this.inbox = new Redis(options.url, { ...common, connectionName: `pubkeeper:${this.node}:inbox` });
     for (const [name, lua] of Object.entries(SCRIPTS)) this.cmd.defineCommand(name, { numberOfKeys: 1, lua });
+    this.commands = new RedisCommandDirectory(this.cmd, this.tag, this.node, options.commandHistory, (err) =>
+      options.log.error({ err }, 'could not publish an admin command to the cluster'),
+    );
     for (const connection of [this.cmd, this.reader, this.inbox]) connection.on('error', () => this.leases.unreachable('connection error'));
     this.cmd.on('close', () => this.leases.unreachable('connection closed'));
     // On every reconnection, at once: a Redis that restarted may have lost the cluster (the

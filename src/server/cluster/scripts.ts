@@ -17,7 +17,7 @@
  *   p- node session topic patronId                        a 1.x patron is gone
  *   u+ uri node session                                   a PCP URI is held by this session
  *   u- uri                                                a PCP URI is free
- *   n  kind targetJson fromNode                           an admin notice (revoke, unrevoke, kick)
+ *   n  kind targetJson fromNode                           an admin notice (revoke, unrevoke, kick, command)
  *   x  node                                               a node was reaped
  */
 

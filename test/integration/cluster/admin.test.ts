@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { PcpClient, PcpConnectError } from '../../../src/client/pcpClient.js';
 import { PubkeeperClient } from '../../../src/client/pubkeeperClient.js';
-import { run } from '../../helpers/admin.js';
+import { admin, adminToken, outcome, run, submit } from '../../helpers/admin.js';
 import { startCluster, type ClusterNode, type TestCluster } from '../../helpers/cluster.js';
 import { closed, nextFrame, recordFrames } from '../../helpers/frames.js';
 import type { TestServer } from '../../helpers/server.js';
@@ -75,5 +76,38 @@ describe('cluster: admin actions take effect on every node (CONTRACT §7, §8)',
     expect(await run(adminOf(cluster, b), 'unregister static brewer', { topic: 'static.db', brewer: 'db-1' })).toMatchObject({ status: 'done' });
     await removed;
     expect(seen.map(([id]) => id)).toEqual([12, 13]);
+  });
+
+  it('a command taken by A is found, with its outcome, through B; a dead letter of A is listed, re-queued and deleted through B', async () => {
+    const cluster = await startCluster(2);
+    const [a, b] = cluster.nodes as [ClusterNode, ClusterNode];
+    const onA = adminOf(cluster, a);
+    const onB = adminOf(cluster, b);
+    const done = await submit(onA, 'kick client', { sub: 'nobody' });
+    expect(await outcome(onB, done)).toMatchObject({ uuid: done, command: 'kick client', status: 'done', result: { kicked: 0 } });
+    // Fails for good (no such static brewer): a dead letter in A's store.
+    const dead = await submit(onA, 'unregister static brewer', { topic: 'static.none', brewer: 'none' });
+    expect(await outcome(onB, dead)).toMatchObject({ status: 'failed' });
+    const listed = await admin(onB, '/commands/discarded', { token: adminToken(onB) });
+    expect((listed.body.discarded as { uuid: string }[]).map((r) => r.uuid)).toEqual([dead]);
+    const requeued = await admin(onB, `/commands/discarded/${dead}/requeue`, { method: 'POST', token: adminToken(onB) });
+    expect(requeued).toMatchObject({ status: 200, body: { uuid: dead } });
+    // A runs it again, in its own queue, and it fails again: a dead letter once more, marked re-queued.
+    const again = await (async () => {
+      for (;;) {
+        const record = (await admin(onB, `/commands/${dead}`, { token: adminToken(onB) })).body;
+        if (record.status === 'failed' && typeof record.requeued === 'string') return record;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
+    expect(again).toMatchObject({ uuid: dead, status: 'failed' });
+    expect(await admin(onB, `/commands/discarded/${dead}`, { method: 'DELETE', token: adminToken(onB) })).toMatchObject({ status: 200 });
+    for (;;) {
+      const remaining = (await admin(onA, '/commands/discarded', { token: adminToken(onA) })).body.discarded as unknown[];
+      if (remaining.length === 0) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect((await admin(onB, '/commands/discarded', { token: adminToken(onB) })).body.discarded).toEqual([]);
+    expect((await admin(onB, `/commands/${randomUUID()}`, { token: adminToken(onB) })).status).toBe(404);
   });
 });

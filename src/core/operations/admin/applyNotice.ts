@@ -22,5 +22,8 @@ export function applyNotice(hub: Ports & { readonly revocations: Revocations }, 
     case 'kick':
       kickClient(hub, notice.target);
       return;
+    case 'command':
+      // The admin plane of the node named carries it out; sessions have nothing to do with it.
+      return;
   }
 }
