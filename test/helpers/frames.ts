@@ -39,3 +39,12 @@ export async function errorFor(client: PubkeeperClient, frame: string | Buffer):
   const [, payload] = await answer;
   return String(payload.message);
 }
+
+/** The uuids of the brewers in the frames with packet `id` (12 BREWER_NOTIFY, 13 BREWER_REMOVED), in order. */
+export const brewerUuids = (frames: readonly Frame[], id: number): string[] =>
+  frames.filter((f) => f[0] === id).map(([, p]) => (p.brewer as { uuid: string }).uuid);
+
+/** Resolves once `done()` holds, checked now and on each frame; the timeout only bounds a failure. */
+export async function untilFrames(client: PubkeeperClient, done: () => boolean, ms = 5000): Promise<void> {
+  if (!done()) await nextFrame(client, () => done(), ms);
+}

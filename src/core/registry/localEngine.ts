@@ -1,12 +1,11 @@
 import { fail, ok, type Result } from '../../protocol/errors.js';
-import { Patron, patronKey } from '../patrons/patron.js';
+import { patronKey, type Patron } from '../patrons/patron.js';
 import { PatronBook } from '../patrons/patronBook.js';
 import { UriDirectory } from '../pcp/uriDirectory.js';
 import { sameSession, type SessionRef } from '../sessions/sessionRef.js';
-import { compilePattern } from '../topics/pattern.js';
 import { BrewerRegistry } from './brewerRegistry.js';
 import type { Applied, AppliedListener, ClusterNotice, NoticeListener, Proposal } from './changes.js';
-import { Registration } from './registration.js';
+import { putPatron, putRegistration } from './copyWrites.js';
 import type { RegistryEngine } from './registryEngine.js';
 
 /**
@@ -108,19 +107,9 @@ export class LocalRegistryEngine implements RegistryEngine {
     const uuid = p.brewer.uuid;
     const owner = this.registry.ownerOf(uuid);
     if (owner !== undefined && owner !== p.sub) return fail('LACK_PERMISSIONS', `brewer ${uuid} belongs to another client`);
-    const existing = this.registry.get(p.topic, uuid);
-    if (existing && existing.canonical === p.canonical) {
-      // Identical: no notification; a new session of the same sub takes it over.
-      if (sameSession(existing.owner, p.owner)) return ok([]);
-      const from = existing.owner;
-      this.registry.move(existing, p.owner);
-      return ok([this.emit({ kind: 'brewer.moved', registration: existing, from })]);
-    }
-    const registration = new Registration(p.topic, p.segments, p.brewer, p.canonical, p.sub, p.owner);
-    this.registry.put(registration);
-    return ok([
-      this.emit(existing ? { kind: 'brewer.replaced', registration, previous: existing } : { kind: 'brewer.added', registration }),
-    ]);
+    // Identical: no notification; a new session of the same sub takes it over.
+    const change = putRegistration(this.registry, p);
+    return ok(change ? [this.emit(change)] : []);
   }
 
   private removeBrewer(p: Extract<Proposal, { kind: 'brewer.remove' }>): Result<readonly Applied[]> {
@@ -132,12 +121,8 @@ export class LocalRegistryEngine implements RegistryEngine {
   }
 
   private putPatron(p: Extract<Proposal, { kind: 'patron.put' }>): readonly Applied[] {
-    const existing = this.patrons.get(p.owner, patronKey(p.topic, p.patronId));
-    if (existing && existing.canonical === p.canonical) return [];
-    if (existing) this.patrons.delete(existing);
-    const patron = new Patron(p.owner, p.patronId, p.topic, compilePattern(p.topic, p.segments), p.brews, p.canonical);
-    this.patrons.add(patron);
-    return [this.emit(existing ? { kind: 'patron.replaced', patron, previous: existing } : { kind: 'patron.added', patron })];
+    const change = putPatron(this.patrons, p);
+    return change ? [this.emit(change)] : [];
   }
 
   private dropPatron(patron: Patron): Applied[] {

@@ -1,11 +1,11 @@
-import { Patron, patronKey } from '../../core/patrons/patron.js';
+import { patronKey, type Patron } from '../../core/patrons/patron.js';
 import { PatronBook } from '../../core/patrons/patronBook.js';
 import { UriDirectory } from '../../core/pcp/uriDirectory.js';
 import { BrewerRegistry } from '../../core/registry/brewerRegistry.js';
 import type { Applied, ClusterNotice } from '../../core/registry/changes.js';
-import { Registration } from '../../core/registry/registration.js';
+import { putPatron, putRegistration } from '../../core/registry/copyWrites.js';
+import type { Registration } from '../../core/registry/registration.js';
 import { refKey, sameSession } from '../../core/sessions/sessionRef.js';
-import { compilePattern } from '../../core/topics/pattern.js';
 import type { LogOp } from './logOps.js';
 
 /** What a replica reports besides registry changes. */
@@ -93,17 +93,8 @@ export class Replica {
   }
 
   private putBrewer(op: Extract<LogOp, { op: 'b+' }>, out: Applied[]): void {
-    const existing = this.registry.get(op.topic, op.brewer.uuid);
-    if (existing && existing.canonical === op.canonical) {
-      if (sameSession(existing.owner, op.owner)) return;
-      // The same brewer, held by another session of its sub: a takeover, told to nobody.
-      const from = existing.owner;
-      this.registry.move(existing, op.owner);
-      return this.tell({ kind: 'brewer.moved', registration: existing, from }, out);
-    }
-    const registration = new Registration(op.topic, op.segments, op.brewer, op.canonical, op.sub, op.owner);
-    this.registry.put(registration);
-    this.tell(existing ? { kind: 'brewer.replaced', registration, previous: existing } : { kind: 'brewer.added', registration }, out);
+    const change = putRegistration(this.registry, op);
+    if (change) this.tell(change, out);
   }
 
   private removeBrewer(registration: Registration, out: Applied[]): void {
@@ -112,12 +103,8 @@ export class Replica {
   }
 
   private putPatron(op: Extract<LogOp, { op: 'p+' }>, out: Applied[]): void {
-    const existing = this.patrons.get(op.owner, patronKey(op.topic, op.patronId));
-    if (existing && existing.canonical === op.canonical) return;
-    if (existing) this.patrons.delete(existing);
-    const patron = new Patron(op.owner, op.patronId, op.topic, compilePattern(op.topic, op.segments), op.brews, op.canonical);
-    this.patrons.add(patron);
-    this.tell(existing ? { kind: 'patron.replaced', patron, previous: existing } : { kind: 'patron.added', patron }, out);
+    const change = putPatron(this.patrons, op);
+    if (change) this.tell(change, out);
   }
 
   private removePatron(patron: Patron, out: Applied[]): void {

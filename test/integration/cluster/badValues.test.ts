@@ -1,11 +1,9 @@
 import { Redis } from 'ioredis';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startCluster, type ClusterNode } from '../../helpers/cluster.js';
-import { recordFrames, type Frame } from '../../helpers/frames.js';
+import { brewerUuids, recordFrames, untilFrames } from '../../helpers/frames.js';
 import { nextMessage, uuid } from '../../helpers/pcp.js';
-import { nextFrame } from '../../helpers/frames.js';
 
-const uuids = (frames: readonly Frame[], id: number): string[] => frames.filter((f) => f[0] === id).map(([, p]) => (p.brewer as { uuid: string }).uuid);
 
 const invalidCount = async (node: ClusterNode): Promise<number> => {
   const match = /pubkeeper_cluster_invalid_values_total(?:\{[^}]*\})? (\d+)/.exec(await node.metrics());
@@ -51,7 +49,7 @@ describe('cluster: what is read from Redis is checked like client input', () => 
 
     // Everything still works: a registration on A reaches B, a routed message crosses, and the snapshot holds only real brewers.
     await brewer.registerBrewer('ok.three', { uuid: 'three' });
-    if (!uuids(seen, 12).includes('three')) await nextFrame(patron, () => uuids(seen, 12).includes('three'));
+    await untilFrames(patron, () => brewerUuids(seen, 12).includes('three'));
     const agent = await b.pcp('agent');
     await agent.associate();
     const caller = await a.pcp('caller');
@@ -62,8 +60,8 @@ describe('cluster: what is read from Redis is checked like client input', () => 
     const fresh = await b.client('fresh');
     const snapshot = recordFrames(fresh);
     await fresh.subscribe('**');
-    expect(uuids(snapshot, 12).sort()).toEqual(['one', 'three']);
-    expect(uuids(seen, 13)).toEqual([]);
+    expect(brewerUuids(snapshot, 12).sort()).toEqual(['one', 'three']);
+    expect(brewerUuids(seen, 13)).toEqual([]);
     for (const node of nodes) expect(await invalidCount(node)).toBeGreaterThanOrEqual(garbage.length);
     expect(await invalidCount(b)).toBeGreaterThanOrEqual(garbage.length + 3);
     expect((await a.health()).status).toBe(200);
@@ -78,6 +76,6 @@ describe('cluster: what is read from Redis is checked like client input', () => 
     const watcher = await b.client('watcher');
     const snapshot = recordFrames(watcher);
     await watcher.subscribe('ok.*');
-    expect(uuids(snapshot, 12)).toEqual(['fine']);
+    expect(brewerUuids(snapshot, 12)).toEqual(['fine']);
   });
 });

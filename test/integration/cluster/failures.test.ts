@@ -3,22 +3,15 @@ import { Redis } from 'ioredis';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { PubkeeperClient } from '../../../src/client/pubkeeperClient.js';
 import { LEASE_MS, logLine, startCluster, type ClusterNode } from '../../helpers/cluster.js';
-import { nextFrame, recordFrames, type Frame } from '../../helpers/frames.js';
+import { brewerUuids, recordFrames, untilFrames, type Frame } from '../../helpers/frames.js';
 import { nextMessage } from '../../helpers/pcp.js';
 
 const NOTIFY = 12;
 const REMOVED = 13;
 
-const uuids = (frames: readonly Frame[], id: number): string[] =>
-  frames.filter((f) => f[0] === id).map(([, p]) => (p.brewer as { uuid: string }).uuid);
-
-/** Resolves once `done()` holds, checked now and on each frame; the timeout only bounds a failure. */
-async function until(client: PubkeeperClient, done: () => boolean, ms = 5000): Promise<void> {
-  if (!done()) await nextFrame(client, () => done(), ms);
-}
 
 const removedAll = (client: PubkeeperClient, frames: readonly Frame[], gone: readonly string[], ms: number): Promise<void> =>
-  until(client, () => gone.every((u) => uuids(frames, REMOVED).includes(u)), ms);
+  untilFrames(client, () => gone.every((u) => brewerUuids(frames, REMOVED).includes(u)), ms);
 
 describe('cluster: dead nodes, draining nodes, and Redis going away (CONTRACT §7)', () => {
   it('SIGKILL of a node removes its brewers everywhere within the lease + 1 s; the others keep theirs', async () => {
@@ -32,16 +25,16 @@ describe('cluster: dead nodes, draining nodes, and Redis going away (CONTRACT §
     await doomed.registerBrewer('k.two', { uuid: 'k2' });
     const survivor = await c.client('survivor');
     await survivor.registerBrewer('k.three', { uuid: 'k3' });
-    await until(patron, () => uuids(seen, NOTIFY).length === 3);
+    await untilFrames(patron, () => brewerUuids(seen, NOTIFY).length === 3);
     const killedAt = Date.now();
     a.child.kill('SIGKILL');
     await removedAll(patron, seen, ['k1', 'k2'], LEASE_MS + 3000);
     expect(Date.now() - killedAt).toBeLessThan(LEASE_MS + 1000);
-    expect(uuids(seen, REMOVED).sort()).toEqual(['k1', 'k2']);
+    expect(brewerUuids(seen, REMOVED).sort()).toEqual(['k1', 'k2']);
     const late = await c.client('late');
     const snapshot = recordFrames(late);
     await late.subscribe('**');
-    expect(uuids(snapshot, NOTIFY)).toEqual(['k3']);
+    expect(brewerUuids(snapshot, NOTIFY)).toEqual(['k3']);
     expect(await c.metrics()).toMatch(/pubkeeper_cluster_reaps_total 1\b|pubkeeper_cluster_reaps_total\{[^}]*\} 1\b/);
   });
 
@@ -55,7 +48,7 @@ describe('cluster: dead nodes, draining nodes, and Redis going away (CONTRACT §
     await moving.registerBrewer('roll.one', { uuid: 'r1', port: 7 });
     const staying = await a.client('stayer');
     await staying.registerBrewer('roll.two', { uuid: 'r2' });
-    await until(patron, () => uuids(seen, NOTIFY).length === 2);
+    await untilFrames(patron, () => brewerUuids(seen, NOTIFY).length === 2);
     const closed = new Promise<number>((resolve) => moving.once('close', (code) => resolve(code)));
     a.child.kill('SIGTERM');
     expect(await closed).toBe(1001);
@@ -78,7 +71,7 @@ describe('cluster: dead nodes, draining nodes, and Redis going away (CONTRACT §
     await brewerA.registerBrewer('live.a', { uuid: 'la' });
     const brewerB = await b.client('bb');
     await brewerB.registerBrewer('live.b', { uuid: 'lb' });
-    await until(patron, () => uuids(seen, NOTIFY).length === 2);
+    await untilFrames(patron, () => brewerUuids(seen, NOTIFY).length === 2);
 
     await redis.kill();
     await logLine(a, (l) => typeof l.msg === 'string' && l.msg.startsWith('the cluster engine is unreachable'));
@@ -86,21 +79,21 @@ describe('cluster: dead nodes, draining nodes, and Redis going away (CONTRACT §
     const during = await b.client('during');
     const duringSeen = recordFrames(during);
     await during.subscribe('**');
-    expect(uuids(duringSeen, NOTIFY).sort()).toEqual(['la', 'lb']);
+    expect(brewerUuids(duringSeen, NOTIFY).sort()).toEqual(['la', 'lb']);
     expect((await a.health()).status).toBe(503);
 
     await redis.restart();
     // Every node rejoins and puts back what its live sessions hold; after that a change still flows.
     for (const node of nodes) await logLine(node, (l) => typeof l.msg === 'string' && l.msg.startsWith('Redis lost the cluster state'));
     await brewerB.registerBrewer('live.after', { uuid: 'after' });
-    await until(patron, () => uuids(seen, NOTIFY).includes('after'), LEASE_MS + 5000);
+    await untilFrames(patron, () => brewerUuids(seen, NOTIFY).includes('after'), LEASE_MS + 5000);
     // Past the settle time (a lease) every node has made its copy match Redis: still no REMOVED.
     await logLine(c, (l) => l.msg === 'resynced after Redis lost the cluster state', LEASE_MS + 5000);
-    expect(uuids(seen, REMOVED)).toEqual([]);
+    expect(brewerUuids(seen, REMOVED)).toEqual([]);
     const late = await a.client('late');
     const snapshot = recordFrames(late);
     await late.subscribe('**');
-    expect(uuids(snapshot, NOTIFY).sort()).toEqual(['after', 'la', 'lb']);
+    expect(brewerUuids(snapshot, NOTIFY).sort()).toEqual(['after', 'la', 'lb']);
     expect((await a.health()).body).toMatchObject({ status: 'ok', cluster: { engine: 'reachable' } });
   }, 30000);
 
@@ -117,7 +110,7 @@ describe('cluster: dead nodes, draining nodes, and Redis going away (CONTRACT §
       const client = await node.client(name);
       await client.registerBrewer(`p.${name}`, { uuid: name });
     }
-    await until(patron, () => uuids(seen, NOTIFY).length === 2);
+    await untilFrames(patron, () => brewerUuids(seen, NOTIFY).length === 2);
     redis.pause();
     await logLine(a, (l) => typeof l.msg === 'string' && l.msg.startsWith('the cluster engine is unreachable'), LEASE_MS * 2);
     expect((await a.health()).body).toMatchObject({ status: 'degraded', cluster: { engine: 'unreachable' } });
@@ -128,15 +121,15 @@ describe('cluster: dead nodes, draining nodes, and Redis going away (CONTRACT §
     await new Promise((resolve) => setTimeout(resolve, 5000 - LEASE_MS));
     redis.resume();
     await held;
-    await until(patron, () => uuids(seen, NOTIFY).includes('held'));
+    await untilFrames(patron, () => brewerUuids(seen, NOTIFY).includes('held'));
     await logLine(a, (l) => l.msg === 'the cluster engine is reachable again');
     // Nobody is reaped in the lease after Redis came back, when every lease looked expired: an
     // absence, so it is watched for that long.
     await new Promise((resolve) => setTimeout(resolve, LEASE_MS + 500));
     const probe = await a.client('probe');
     await probe.registerBrewer('p.probe', { uuid: 'probe' });
-    await until(patron, () => uuids(seen, NOTIFY).includes('probe'));
-    expect(uuids(seen, REMOVED)).toEqual([]);
+    await untilFrames(patron, () => brewerUuids(seen, NOTIFY).includes('probe'));
+    expect(brewerUuids(seen, REMOVED)).toEqual([]);
     for (const node of nodes) expect(await node.metrics()).toMatch(/pubkeeper_cluster_reaps_total(\{[^}]*\})? 0\b/);
   }, 30000);
 
@@ -150,7 +143,7 @@ describe('cluster: dead nodes, draining nodes, and Redis going away (CONTRACT §
     await brewer.registerBrewer('lease.lost', { uuid: 'lost' });
     const agent = await a.pcp('agent');
     await agent.associate();
-    await until(patron, () => uuids(seen, NOTIFY).includes('lost'));
+    await untilFrames(patron, () => brewerUuids(seen, NOTIFY).includes('lost'));
     // As if A had been cut off for longer than its lease: its deadline is in the past.
     const raw = new Redis(redis.url);
     onTestFinished(() => raw.disconnect());
@@ -158,8 +151,8 @@ describe('cluster: dead nodes, draining nodes, and Redis going away (CONTRACT §
     await raw.zadd(`{${prefix}}:nodes`, 1, incarnation);
     await logLine(a, (l) => l.msg === 'this node lost its lease: rejoining and restoring what it holds', LEASE_MS * 2);
     // Told as the genuine failure it was (REMOVED), then put back (NOTIFY): the end state is whole.
-    await until(patron, () => uuids(seen, NOTIFY).filter((u) => u === 'lost').length === 2, LEASE_MS * 2);
-    expect(uuids(seen, REMOVED)).toEqual(['lost']);
+    await untilFrames(patron, () => brewerUuids(seen, NOTIFY).filter((u) => u === 'lost').length === 2, LEASE_MS * 2);
+    expect(brewerUuids(seen, REMOVED)).toEqual(['lost']);
     const caller = await b.pcp('caller');
     const id = randomUUID();
     const got = nextMessage(agent, (m) => m.id === id);
@@ -175,7 +168,7 @@ describe('cluster: dead nodes, draining nodes, and Redis going away (CONTRACT §
     await patron.subscribe('**');
     const brewer = await a.client('brewer');
     for (const uuid of ['t1', 't2', 't3']) await brewer.registerBrewer(`time.${uuid}`, { uuid });
-    await until(patron, () => uuids(seen, NOTIFY).length === 3);
+    await untilFrames(patron, () => brewerUuids(seen, NOTIFY).length === 3);
     const raw = new Redis(redis.url);
     onTestFinished(() => raw.disconnect());
     // The log's last seq behind what the nodes applied, as after a restore of an older snapshot.
@@ -185,11 +178,11 @@ describe('cluster: dead nodes, draining nodes, and Redis going away (CONTRACT §
     );
     for (const node of nodes) await logLine(node, (l) => l.msg === 'resynced after Redis lost the cluster state', LEASE_MS * 3);
     await brewer.registerBrewer('time.after', { uuid: 'after' });
-    await until(patron, () => uuids(seen, NOTIFY).includes('after'));
-    expect(uuids(seen, REMOVED)).toEqual([]);
+    await untilFrames(patron, () => brewerUuids(seen, NOTIFY).includes('after'));
+    expect(brewerUuids(seen, REMOVED)).toEqual([]);
     const late = await a.client('late');
     const snapshot = recordFrames(late);
     await late.subscribe('**');
-    expect(uuids(snapshot, NOTIFY).sort()).toEqual(['after', 't1', 't2', 't3']);
+    expect(brewerUuids(snapshot, NOTIFY).sort()).toEqual(['after', 't1', 't2', 't3']);
   }, 30000);
 });
