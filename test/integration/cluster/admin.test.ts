@@ -4,7 +4,7 @@ import { PcpClient, PcpConnectError } from '../../../src/client/pcpClient.js';
 import { PubkeeperClient } from '../../../src/client/pubkeeperClient.js';
 import { admin, adminToken, outcome, run, submit } from '../../helpers/admin.js';
 import { startCluster, type ClusterNode, type TestCluster } from '../../helpers/cluster.js';
-import { closed, nextFrame, recordFrames } from '../../helpers/frames.js';
+import { closed, nextFrame, recordFrames, untilFrames } from '../../helpers/frames.js';
 import type { TestServer } from '../../helpers/server.js';
 
 /** The admin API of one node, in the shape the admin helpers take. */
@@ -39,7 +39,7 @@ describe('cluster: admin actions take effect on every node (CONTRACT §7, §8)',
     const watcher = await a.client('watcher');
     const seen = recordFrames(watcher);
     await watcher.subscribe('after.*');
-    expect(seen).toHaveLength(1);
+    await untilFrames(watcher, () => seen.length === 1);
     const back = await PubkeeperClient.connect(`${a.base}/ws`);
     expect(await back.authenticate(token)).toBe(true);
     back.socket.terminate();

@@ -19,13 +19,17 @@ function current(frames: readonly Frame[]): Map<string, unknown> {
   return now;
 }
 
-/** Waits (on frames, not time) until the subscriber's view holds exactly `uuids`. */
-async function converges(client: PubkeeperClient, frames: readonly Frame[], uuids: readonly string[], ms = 5000): Promise<void> {
+/**
+ * Waits (on frames, not time) until the subscriber's view holds exactly `uuids`. `frames` is the
+ * list a recorder keeps adding to, or a function that reads it afresh.
+ */
+async function converges(client: PubkeeperClient, frames: readonly Frame[] | (() => readonly Frame[]), uuids: readonly string[], ms = 5000): Promise<void> {
+  const read = typeof frames === 'function' ? frames : () => frames;
   const want = [...uuids].sort().join(',');
-  const done = (): boolean => [...current(frames).keys()].sort().join(',') === want;
+  const done = (): boolean => [...current(read()).keys()].sort().join(',') === want;
   if (done()) return;
   await nextFrame(client, () => done(), ms).catch(() => undefined);
-  expect([...current(frames).keys()].sort()).toEqual([...uuids].sort());
+  expect([...current(read()).keys()].sort()).toEqual([...uuids].sort());
 }
 
 describe('cluster: one registry across nodes (CONTRACT §7)', () => {
@@ -55,6 +59,12 @@ describe('cluster: one registry across nodes (CONTRACT §7)', () => {
     await converges(patron, seen, ['ua', 'uc']);
     // Once per session: each brewer notified exactly once.
     expect(seen.filter(([id]) => id === NOTIFY)).toHaveLength(2);
+    // C joined last: its join counted all three nodes (the others learn it at their next renewal).
+    const metrics = await c.metrics();
+    expect(metrics).toMatch(/^pubkeeper_cluster_engine_reachable\{node="n3"\} 1$/m);
+    expect(metrics).toMatch(/^pubkeeper_cluster_nodes\{node="n3"\} 3$/m);
+    expect(metrics).toMatch(/^pubkeeper_cluster_log_lag\{node="n3"\} \d+$/m);
+    expect(metrics).toMatch(/^pubkeeper_brewers 2$/m);
   });
 
   it('a session ending on A removes its brewers on every node; an explicit unregister on B too', async () => {
@@ -124,11 +134,12 @@ describe('cluster: one registry across nodes (CONTRACT §7)', () => {
       expect(id, `${key} got ${id} after ${last}`).not.toBe(last);
       epoch.set(key, id);
     }
+    // The last subscription's view, read afresh as the storm's last events arrive.
     const lastCut = frames.lastIndexOf('cut');
-    const tail = frames.slice(lastCut + 1) as Frame[];
-    await converges(patron, tail, final);
+    await converges(patron, () => frames.slice(lastCut + 1) as Frame[], final);
 
-    const fresh = await a.client('fresh');
+    // A new subscription on the node whose copy has caught up (above) gets exactly that.
+    const fresh = await c.client('fresh');
     const snapshot = recordFrames(fresh);
     await fresh.subscribe('storm.**');
     expect(snapshot.map(([, p]) => (p.brewer as { uuid: string }).uuid).sort()).toEqual([...final].sort());
@@ -141,15 +152,19 @@ describe('cluster: one registry across nodes (CONTRACT §7)', () => {
       const alice = await a.client(`alice${round}`);
       const bob = await b.client(`bob${round}`);
       const uuid = `contested-${round}`;
-      const outcomes = await Promise.allSettled([alice.registerBrewer('race', { uuid, by: 'alice' }), bob.registerBrewer('race', { uuid, by: 'bob' })]);
+      const topic = `race.${round}`;
+      const outcomes = await Promise.allSettled([alice.registerBrewer(topic, { uuid, by: 'alice' }), bob.registerBrewer(topic, { uuid, by: 'bob' })]);
       const won = outcomes.filter((o) => o.status === 'fulfilled');
       const lost = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
       expect(won).toHaveLength(1);
       expect(String(lost[0]?.reason)).toMatch(/Lack Permissions/);
       const watcher = await (round % 2 ? a : b).client('watcher');
       const snapshot = recordFrames(watcher);
-      await watcher.subscribe('race');
+      await watcher.subscribe(topic);
+      // The winner's entry reaches the watcher's node in the snapshot or just after it, once.
+      await converges(watcher, snapshot, [uuid]);
       expect(snapshot.filter(([, p]) => (p.brewer as { uuid: string }).uuid === uuid)).toHaveLength(1);
+      expect((snapshot[0]?.[1].brewer as { by: string }).by).toBe(won[0] === outcomes[0] ? 'alice' : 'bob');
     }
   }, 30000);
 

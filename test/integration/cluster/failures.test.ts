@@ -31,7 +31,8 @@ describe('cluster: dead nodes, draining nodes, and Redis going away (CONTRACT §
     await removedAll(patron, seen, ['k1', 'k2'], LEASE_MS + 3000);
     expect(Date.now() - killedAt).toBeLessThan(LEASE_MS + 1000);
     expect(brewerUuids(seen, REMOVED).sort()).toEqual(['k1', 'k2']);
-    const late = await c.client('late');
+    // On B, which has applied the reap (its subscriber was told).
+    const late = await b.client('late');
     const snapshot = recordFrames(late);
     await late.subscribe('**');
     expect(brewerUuids(snapshot, NOTIFY)).toEqual(['k3']);
@@ -90,7 +91,8 @@ describe('cluster: dead nodes, draining nodes, and Redis going away (CONTRACT §
     // Past the settle time (a lease) every node has made its copy match Redis: still no REMOVED.
     await logLine(c, (l) => l.msg === 'resynced after Redis lost the cluster state', LEASE_MS + 5000);
     expect(brewerUuids(seen, REMOVED)).toEqual([]);
-    const late = await a.client('late');
+    // On C, which has applied everything its subscriber was told.
+    const late = await c.client('late');
     const snapshot = recordFrames(late);
     await late.subscribe('**');
     expect(brewerUuids(snapshot, NOTIFY).sort()).toEqual(['after', 'la', 'lb']);

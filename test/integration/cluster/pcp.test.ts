@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MessageType } from '../../../src/protocol/pcp/message.js';
 import { startCluster, type ClusterNode } from '../../helpers/cluster.js';
+import { nextFrame } from '../../helpers/frames.js';
 import { nextMessage, recordMessages, uuid, V1Client } from '../../helpers/pcp.js';
 
 /**
@@ -12,6 +13,8 @@ async function associated(client: V1Client): Promise<void> {
   const id = client.send({ id: uuid(), message_type: MessageType.ASSOCIATE_REQUEST, targets: ['pcp:///server'] });
   await client.next((m) => m.message_type === MessageType.ASSOCIATE_RESPONSE && m.in_reply_to === id);
 }
+
+const nextFrameOf = (client: Parameters<typeof nextFrame>[0], id: number): ReturnType<typeof nextFrame> => nextFrame(client, (f) => f[0] === id);
 
 describe('cluster: PCP across nodes (CONTRACT §7)', () => {
   it('a message reaches its target on another node, unchanged but for sender; "Not connected." only when no node holds the URI', async () => {
@@ -106,5 +109,20 @@ describe('cluster: PCP across nodes (CONTRACT §7)', () => {
     await nextMessage(target, () => seen.filter((m) => m.message_type === 'demo/burst').length === ids.length);
     // In order: one node's messages to one target keep their order across the cluster.
     expect(seen.filter((m) => m.message_type === 'demo/burst').map((m) => m.id)).toEqual(ids);
+  });
+
+  it('discovery over the PCP envelope: a brewer registered by a PCP client on A is notified to PCP and JSON subscribers on B', async () => {
+    const { nodes } = await startCluster(2);
+    const [a, b] = nodes as [ClusterNode, ClusterNode];
+    const pcpSubscriber = await b.pcp('watcher');
+    const json = await b.client('json-watcher');
+    const jsonSeen = nextFrameOf(json, 12);
+    await json.subscribe('svc.*');
+    const notified = nextMessage(pcpSubscriber, (m) => m.message_type === MessageType.PK_BREWER_NOTIFY);
+    await pcpSubscriber.subscribe('svc.*');
+    const agent = await a.pcp('svc-agent');
+    await agent.registerBrewer('svc.api', { uuid: 'api-1', port: 443 });
+    expect((await notified).data).toEqual({ topic: 'svc.api', brewer: { uuid: 'api-1', port: 443 } });
+    expect((await jsonSeen)[1]).toEqual({ topic: 'svc.api', brewer: { uuid: 'api-1', port: 443 } });
   });
 });
