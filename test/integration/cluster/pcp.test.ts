@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { admin } from '../../helpers/admin.js';
 import { MessageType } from '../../../src/protocol/pcp/message.js';
 import { startCluster, type ClusterNode } from '../../helpers/cluster.js';
 import { nextFrame } from '../../helpers/frames.js';
@@ -124,5 +126,24 @@ describe('cluster: PCP across nodes (CONTRACT §7)', () => {
     await agent.registerBrewer('svc.api', { uuid: 'api-1', port: 443 });
     expect((await notified).data).toEqual({ topic: 'svc.api', brewer: { uuid: 'api-1', port: 443 } });
     expect((await jsonSeen)[1]).toEqual({ topic: 'svc.api', brewer: { uuid: 'api-1', port: 443 } });
+  });
+
+  it('a message that reaches a node after its target left there is answered "Not connected." to its sender, on the sender\'s node', async () => {
+    const cluster = await startCluster(2);
+    const [a, b] = cluster.nodes as [ClusterNode, ClusterNode];
+    const sender = await a.pcp('sender');
+    await sender.associate();
+    const sessions = await admin({ port: a.port }, '/admin/sessions', { token: cluster.keys.mint('root', ['admin:*']) });
+    const senderSession = (sessions.body.sessions as { id: string; uri: string | null }[]).find((s) => s.uri === 'pcp://sender/agent')?.id;
+    const health = (node: ClusterNode) => node.health().then((h) => (h.body.cluster as { incarnation: string }).incarnation);
+    const [senderNode, targetNode] = await Promise.all([health(a), health(b)]);
+    // What A publishes for a target on B, arriving there after the target's session has gone.
+    const id = uuid();
+    const answered = nextMessage(sender, (m) => m.in_reply_to === id);
+    const raw = new Redis(cluster.redis.url);
+    onTestFinished(() => raw.disconnect());
+    const message = { id, message_type: 'demo/late', target: 'pcp://gone/agent', sender: 'pcp://sender/agent' };
+    await raw.publish(`{${cluster.prefix}}:inbox:${targetNode}`, JSON.stringify({ to: 'no-such-session', m: message, r: [senderNode, senderSession] }));
+    expect(await answered).toMatchObject({ message_type: MessageType.ERROR, sender: 'pcp:///server', in_reply_to: id, data: 'Not connected.' });
   });
 });
