@@ -62,6 +62,8 @@ export class Leases {
     if (this.beating || this.stopped) return;
     this.beating = true;
     const late = setTimeout(() => this.unreachable('no answer within a third of the lease'), this.timing.beatMs);
+    // Entries applied before the renewal is sent are in Redis by the time it runs.
+    const applied = this.status.applied;
     try {
       const reply = await this.options.run('pkHeartbeat', [this.options.leaseMs]);
       clearTimeout(late);
@@ -69,13 +71,12 @@ export class Leases {
       if (reply[0] === 'OK') {
         this.status.nodes = Number(reply[1]);
         this.status.head = Number(reply[2]);
-        if (this.status.head < this.status.applied) await this.options.rewound();
+        if (this.status.head < applied) await this.options.rewound();
         return;
       }
-      if (reply[0] === 'REJOIN') {
-        this.options.log.warn('this node lost its lease: rejoining and restoring what it holds');
-        this.options.offer(['OK', reply[1] ?? 0, reply[2] ?? '']);
-      }
+      // Refused for a lease this node has joined again since it was sent: nothing to do.
+      if (reply[0] === 'STALE') return;
+      if (reply[0] === 'REJOIN') this.options.offer(['OK', reply[1] ?? 0, reply[2] ?? '']);
       await this.options.rejoin();
     } catch (err) {
       clearTimeout(late);

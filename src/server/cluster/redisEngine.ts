@@ -78,6 +78,8 @@ export class RedisRegistryEngine implements RegistryEngine {
   /** Sessions of this node that ended, by ref key, with when. */
   private readonly released = new Map<string, number>();
   private rejoining: Promise<void> | undefined;
+  /** Joins completed: a refusal sent before the last one is stale. */
+  private joins = 0;
   private readonly synced: Promise<void>;
   private markSynced: () => void = () => {};
   private resyncWanted = false;
@@ -266,6 +268,7 @@ export class RedisRegistryEngine implements RegistryEngine {
         if (seq === 0 || epoch !== this.epoch) return ok([]);
         return ok(await this.log.appliedAt(seq, String(reply[2])));
       }
+      if (verdict === 'STALE') continue;
       // EPOCH or FENCED: Redis lost the cluster, or this node its lease. Rejoin, then try again.
       await this.rejoin();
     }
@@ -289,9 +292,17 @@ export class RedisRegistryEngine implements RegistryEngine {
     await this.synced;
   }
 
-  private run(name: ScriptName, args: (string | number)[], epoch = this.epoch): Promise<Reply> {
+  /**
+   * Runs a script as this node. A refusal (EPOCH, FENCED, REJOIN) for an epoch or a lease this
+   * node has joined again since the script was sent comes back as STALE: the caller tries again,
+   * or lets it be, but does not join once more.
+   */
+  private async run(name: ScriptName, args: (string | number)[], epoch = this.epoch): Promise<Reply> {
     const script = (this.cmd as unknown as Record<ScriptName, (...a: (string | number)[]) => Promise<Reply>>)[name];
-    return script.call(this.cmd, `${this.tag}:meta`, this.tag, epoch, this.node, this.options.logEntries ?? 10000, ...args);
+    const joins = this.joins;
+    const reply = await script.call(this.cmd, `${this.tag}:meta`, this.tag, epoch, this.node, this.options.logEntries ?? 10000, ...args);
+    const refused = reply[0] === 'EPOCH' || reply[0] === 'FENCED' || reply[0] === 'REJOIN';
+    return refused && joins !== this.joins ? ['STALE'] : reply;
   }
 
   /**
@@ -327,6 +338,7 @@ export class RedisRegistryEngine implements RegistryEngine {
     this.lost = [];
     const reply = await this.run('pkJoin', [this.options.leaseMs, randomUUID(), this.options.nodeId, JSON.stringify(restore)], '');
     const [epoch, seq, text, revoked, nodes, created] = reply as [string, number, string, string[], number, number];
+    this.joins++;
     this.status.rejoins++;
     this.status.nodes = Number(nodes);
     this.leases.reachable();
@@ -339,6 +351,8 @@ export class RedisRegistryEngine implements RegistryEngine {
       if (first) this.wantResync(undefined);
       else this.settleThenResync();
     } else {
+      // Same epoch: this node had lost its lease (a renewal, a write or the reaper was refused).
+      this.options.log.warn('this node lost its lease: rejoined and restored what it holds');
       this.offerReply(['OK', seq, text]);
     }
     this.applyRevoked(revoked);
@@ -405,6 +419,7 @@ export class RedisRegistryEngine implements RegistryEngine {
   private async resync(): Promise<void> {
     this.resyncWanted = false;
     const reply = await this.run('pkSnapshot', []);
+    if (reply[0] === 'STALE') return this.wantResync(this.resyncReason);
     if (reply[0] !== 'OK') return this.rejoin();
     const seq = Number(reply[1]);
     // An entry newer than the snapshot is already applied: read the state again.

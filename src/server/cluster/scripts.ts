@@ -378,7 +378,10 @@ export const SCRIPTS: Readonly<Record<ScriptName, string>> = Object.fromEntries(
   Object.entries(BODIES).map(([name, body]) => [name, PRELUDE + body]),
 ) as Record<ScriptName, string>;
 
-/** What a script replies: a verdict first ('OK', 'LACK', 'EPOCH', 'FENCED', 'REJOIN'), then its values. */
+/**
+ * What a script replies: a verdict first ('OK', 'LACK', 'EPOCH', 'FENCED', 'REJOIN'; the engine
+ * adds 'STALE' for a refusal it has already acted on), then its values.
+ */
 export type Reply = (string | number | string[])[];
 
 /** Runs one script as this node, under the epoch it knows. */

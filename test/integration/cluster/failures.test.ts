@@ -151,16 +151,24 @@ describe('cluster: dead nodes, draining nodes, and Redis going away (CONTRACT §
     onTestFinished(() => raw.disconnect());
     const incarnation = ((await a.health()).body.cluster as { incarnation: string }).incarnation;
     await raw.zadd(`{${prefix}}:nodes`, 1, incarnation);
-    await logLine(a, (l) => l.msg === 'this node lost its lease: rejoining and restoring what it holds', LEASE_MS * 2);
-    // Told as the genuine failure it was (REMOVED), then put back (NOTIFY): the end state is whole.
-    await untilFrames(patron, () => brewerUuids(seen, NOTIFY).filter((u) => u === 'lost').length === 2, LEASE_MS * 2);
-    expect(brewerUuids(seen, REMOVED)).toEqual(['lost']);
+    // Bounds for a loaded machine: when no node could renew for most of a lease, the scripts
+    // restart every lease (a stall of Redis, as far as they can tell), which delays this by one.
+    await logLine(a, (l) => l.msg === 'this node lost its lease: rejoined and restored what it holds', LEASE_MS * 4);
+    // Whoever noticed first (A's renewal or reaper, or another node's reaper), once C has a change
+    // made through A after the rejoin, it has applied the rejoin and any reap before it.
+    await brewer.registerBrewer('lease.witness', { uuid: 'witness' });
+    await untilFrames(patron, () => brewerUuids(seen, NOTIFY).includes('witness'), LEASE_MS * 2);
+    // Either nothing was told (A rejoined before anyone reaped it), or REMOVED as the genuine
+    // failure it was and then NOTIFY: the end state is whole.
+    const notified = brewerUuids(seen, NOTIFY).filter((u) => u === 'lost').length;
+    const removed = brewerUuids(seen, REMOVED).filter((u) => u === 'lost').length;
+    expect(notified).toBe(removed + 1);
     const caller = await b.pcp('caller');
     const id = randomUUID();
     const got = nextMessage(agent, (m) => m.id === id);
     caller.sendRaw(JSON.stringify({ id, message_type: 'demo/still-there', target: 'pcp://agent/agent' }));
     await got;
-  });
+  }, 30000);
 
   it('Redis going back in time (older data, same epoch): the nodes start the state again and subscribers see no REMOVED for live brewers', async () => {
     const { nodes, redis, prefix } = await startCluster(2);
