@@ -19,3 +19,13 @@ export function parseFlags(args: string[], options: Options): Record<string, str
     throw new UsageError(String((err as Error).message).split('\n', 1)[0]);
   }
 }
+
+/** Like `parseFlags`, for a command that also takes arguments (`watch PATTERN`). */
+export function parseCommand(args: string[], options: Options): { values: Record<string, string | string[] | boolean | undefined>; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({ args, options, strict: true, allowPositionals: true });
+    return { values: values as Record<string, string | string[] | boolean | undefined>, positionals };
+  } catch (err) {
+    throw new UsageError(String((err as Error).message).split('\n', 1)[0]);
+  }
+}

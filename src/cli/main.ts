@@ -1,8 +1,9 @@
 import { keygen } from './keygen.js';
 import type { CliIo } from './io.js';
 import { token } from './token.js';
+import { packageVersion } from './version.js';
 
-const USAGE = 'usage: pubkeeper <serve|keygen|token|admin> [flags]';
+const USAGE = 'usage: pubkeeper <serve|keygen|token|admin|watch> [flags]; pubkeeper --version';
 
 /**
  * Runs one command and returns its exit code. Any failure before serving (bad flag, unknown
@@ -21,6 +22,13 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         return token(args, io);
       case 'admin':
         return await (await import('./admin.js')).admin(args, io);
+      case 'watch':
+        return await (await import('./watch.js')).watch(args, io);
+      case '--version':
+      case '-v':
+      case 'version':
+        io.stdout(`${packageVersion()}\n`);
+        return 0;
       case undefined:
       case '--help':
       case '-h':

@@ -4,13 +4,16 @@ import { loadKeyDir, pickSigningKey } from '../server/keyFiles.js';
 import { parseFlags, UsageError } from './flags.js';
 import type { CliIo } from './io.js';
 import { parseAlg } from './keygen.js';
+import { checkToken } from './tokenCheck.js';
 
 /**
  * `pubkeeper token --sub NAME [--right R]... [--ttl 30d] [--jti ID]`: one signed JWT on stdout and
  * nothing else there. A right that starts with `{` is read as a JSON object right.
+ * `pubkeeper token --check TOKEN`: see tokenCheck.ts.
  */
 export function token(args: string[], io: CliIo): number {
   const values = parseFlags(args, {
+    check: { type: 'string' },
     keys: { type: 'string' },
     sub: { type: 'string' },
     right: { type: 'string', multiple: true },
@@ -20,6 +23,12 @@ export function token(args: string[], io: CliIo): number {
     issuer: { type: 'string' },
     audience: { type: 'string' },
   });
+  if (typeof values.check === 'string') {
+    return checkToken(values.check, values.keys as string | undefined, io, {
+      issuer: values.issuer as string | undefined,
+      audience: values.audience as string | undefined,
+    });
+  }
   const sub = values.sub;
   if (typeof sub !== 'string') throw new UsageError('missing --sub NAME');
   const rights = ((values.right as string[] | undefined) ?? []).map(parseRight);
