@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { loadConfig } from '../config/load.js';
-import { CONFIG_KEYS, configSchema, flagName, type ConfigKey } from '../config/schema.js';
+import { CONFIG_KEYS, configSchema, envName, flagName, type ConfigKey } from '../config/schema.js';
 import { startServer } from '../server/start.js';
 import { parseFlags } from './flags.js';
 import { serveHelp } from './serveHelp.js';
@@ -35,6 +35,7 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
   const config = loadConfig({ file, env: io.env, flags });
   const log = stdoutLog();
   const logger = pino({ level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, log.stream);
+  for (const variable of unknownEnv(io.env)) logger.warn({ variable }, 'unknown PUBKEEPER_* environment variable, ignored: is it misspelt?');
   try {
     const { server } = await startServer({ config, logger, logDrops: log.dropped });
     await new Promise<void>((resolve) => {
@@ -52,4 +53,13 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
     await log.close(LOG_FLUSH_TIMEOUT_MS);
   }
   return 0;
+}
+
+/** Variables the CLI reads besides the settings: the config file, and the URL and token of its clients. */
+const OTHER_ENV = new Set(['PUBKEEPER_CONFIG', 'PUBKEEPER_URL', 'PUBKEEPER_TOKEN']);
+
+/** `PUBKEEPER_*` variables that name no setting: most likely a typo that would silently do nothing. */
+function unknownEnv(env: NodeJS.ProcessEnv): string[] {
+  const known = new Set(CONFIG_KEYS.map(envName));
+  return Object.keys(env).filter((name) => name.startsWith('PUBKEEPER_') && !known.has(name) && !OTHER_ENV.has(name));
 }

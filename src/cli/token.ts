@@ -8,7 +8,8 @@ import { checkToken } from './tokenCheck.js';
 
 /**
  * `pubkeeper token --sub NAME [--right R]... [--ttl 30d] [--jti ID]`: one signed JWT on stdout and
- * nothing else there. A right that starts with `{` is read as a JSON object right.
+ * nothing else there. A right that starts with `{` is read as a JSON object right. Without `--ttl`
+ * it lives 30 days (`--ttl never`: for ever); without a right it is refused unless `--no-rights`.
  * `pubkeeper token --check TOKEN`: see tokenCheck.ts.
  */
 export function token(args: string[], io: CliIo): number {
@@ -20,6 +21,7 @@ export function token(args: string[], io: CliIo): number {
     ttl: { type: 'string' },
     jti: { type: 'string' },
     alg: { type: 'string' },
+    'no-rights': { type: 'boolean' },
     issuer: { type: 'string' },
     audience: { type: 'string' },
   });
@@ -32,13 +34,19 @@ export function token(args: string[], io: CliIo): number {
   const sub = values.sub;
   if (typeof sub !== 'string') throw new UsageError('missing --sub NAME');
   const rights = ((values.right as string[] | undefined) ?? []).map(parseRight);
+  // A token without a right can only authenticate: most likely a forgotten --right.
+  if (rights.length === 0 && values['no-rights'] !== true) {
+    throw new UsageError('no --right given: add one (e.g. --right all), or --no-rights for a token that can only authenticate');
+  }
+  if (rights.length > 0 && values['no-rights'] === true) throw new UsageError('--no-rights and --right together');
+  const ttl = (values.ttl as string | undefined) ?? TOKEN_DEFAULTS.ttl;
   const dir = (values.keys as string | undefined) ?? io.env.PUBKEEPER_KEYS ?? TOKEN_DEFAULTS.keys;
   const alg = typeof values.alg === 'string' ? parseAlg(values.alg) : undefined;
   const key = pickSigningKey(loadKeyDir(dir).signing, alg);
   const jwt = signToken(key, {
     sub,
     rights,
-    ttlSeconds: typeof values.ttl === 'string' ? parseTtl(values.ttl) : undefined,
+    ttlSeconds: ttl === 'never' ? undefined : parseTtl(ttl),
     jti: values.jti as string | undefined,
     issuer: (values.issuer as string | undefined) ?? io.env.PUBKEEPER_ISSUER ?? TOKEN_DEFAULTS.issuer,
     audience: (values.audience as string | undefined) ?? io.env.PUBKEEPER_AUDIENCE ?? TOKEN_DEFAULTS.audience,

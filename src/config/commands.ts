@@ -16,6 +16,7 @@ export const tokenOptionsSchema = z.object({
   keys: configSchema.shape.keys,
   issuer: configSchema.shape.issuer,
   audience: configSchema.shape.audience,
+  ttl: z.string().default('30d').describe('How long the token lives (30d, 1h, 5m, 90s), or "never"'),
 });
 
 export const KEYGEN_DEFAULTS = keygenOptionsSchema.parse({});

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
-const port = z.coerce.number().int().min(0).max(65535);
+// An empty value is a mistake, not port 0 (what Number('') would make of it).
+const port = z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? Number.NaN : v), z.coerce.number().int().min(0).max(65535));
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().min(0);
 /** A switch: `--flag` alone on the command line, `true`/`false` (or 1/0) in env and files. */

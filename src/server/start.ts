@@ -1,8 +1,12 @@
+import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../core/logger.js';
-import type { Config } from '../config/schema.js';
+import { configSchema, type Config } from '../config/schema.js';
 import { ensureDevKeys, loadKeyDir } from './keyFiles.js';
 import { PubkeeperServer } from './pubkeeperServer.js';
+
+/** The one key directory `serve` fills with development keys when it is missing or empty. */
+const DEFAULT_KEYS = configSchema.parse({}).keys;
 
 export interface StartOptions {
   config: Config;
@@ -21,6 +25,10 @@ export interface StartedServer {
  * carries the real port.
  */
 export async function startServer({ config, logger, logDrops }: StartOptions): Promise<StartedServer> {
+  // Only the default directory is made with development keys: a mistyped --keys must not be.
+  if (config.keys !== DEFAULT_KEYS && !existsSync(config.keys)) {
+    throw new Error(`key directory ${config.keys} does not exist; create keys there with "pubkeeper keygen --dir ${config.keys}"`);
+  }
   const dev = ensureDevKeys(config.keys);
   if (dev.created) {
     logger.warn({ dir: config.keys, files: dev.files }, 'no key found: generated a development key pair (not for production)');

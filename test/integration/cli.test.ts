@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PubkeeperClient } from '../../src/client/pubkeeperClient.js';
@@ -13,6 +13,7 @@ const decode = (jwt: string): Record<string, unknown> =>
 describe('CLI', () => {
   it('serve generates dev keys in an empty --keys dir, says so, listens on the real port, and a minted token works', async () => {
     const dir = join(tempDir(), 'keys');
+    mkdirSync(dir);
     const server = await startCli(['--port', '0', '--host', '127.0.0.1', '--keys', dir]);
     expect(server.port).toBeGreaterThan(0);
     expect(server.logs.some((l) => String(l.msg).includes('generated a development key pair'))).toBe(true);
@@ -72,19 +73,19 @@ describe('CLI', () => {
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/overwrite/);
     // Several signing keys: token needs --alg.
-    expect((await runCli(['token', '--keys', dir, '--sub', 'a'])).code).toBe(2);
-    expect((await runCli(['token', '--keys', dir, '--sub', 'a', '--alg', 'HS256'])).code).toBe(0);
+    expect((await runCli(['token', '--keys', dir, '--sub', 'a', '--right', 'all'])).code).toBe(2);
+    expect((await runCli(['token', '--keys', dir, '--sub', 'a', '--right', 'all', '--alg', 'HS256'])).code).toBe(0);
   });
 
-  const failures: [string, string[], RegExp][] = [
+  const failures: [string, string[], RegExp, NodeJS.ProcessEnv?][] = [
     ['an unknown command', ['frobnicate'], /unknown command/],
     ['no command', [], /usage/],
     ['an unknown serve flag', ['serve', '--bogus', '1'], /bogus/],
     ['a bad port', ['serve', '--port', 'abc'], /port/],
     ['an unknown keygen algorithm', ['keygen', '--alg', 'PS512'], /algorithm/],
     ['token without --sub', ['token', '--keys', '/nonexistent'], /--sub/],
-    ['token with a missing key dir', ['token', '--keys', '/nonexistent/keys', '--sub', 'a'], /key directory/],
-    ['token with a bad ttl', ['token', '--sub', 'a', '--ttl', '3w'], /TTL|ttl/],
+    ['token with a missing key dir', ['token', '--keys', '/nonexistent/keys', '--sub', 'a', '--right', 'all'], /key directory/],
+    ['token with a bad ttl', ['token', '--sub', 'a', '--right', 'all', '--ttl', '3w'], /TTL|ttl/],
     ['token with a bad right', ['token', '--sub', 'a', '--right', 'fly:a'], /right/],
     ['token with invalid JSON right', ['token', '--sub', 'a', '--right', '{nope'], /JSON/],
     ['an unreadable config', ['serve', '--config', '/nonexistent/config.json'], /config/],
@@ -92,6 +93,10 @@ describe('CLI', () => {
     ['a cluster prefix with a space', ['serve', '--cluster', 'redis://127.0.0.1:1', '--cluster-prefix', 'a b'], /cluster-?[pP]refix/],
     ['a lease too short to renew', ['serve', '--cluster', 'redis://127.0.0.1:1', '--cluster-lease-ms', '10'], /cluster-?[lL]ease/],
     ['a node id with a slash', ['serve', '--node-id', 'a/b'], /node-?[iI]d/],
+    ['a --keys directory that does not exist (only the default is made)', ['serve', '--keys', '/nonexistent/keys', '--port', '0'], /\/nonexistent\/keys does not exist/],
+    ['an empty port', ['serve', '--port', ''], /port/],
+    ['token without a right', ['token', '--sub', 'a'], /--right/],
+    ['token with --no-rights and a right', ['token', '--sub', 'a', '--right', 'all', '--no-rights'], /together/],
   ];
 
   it('serve --help lists every setting with its flag, env variable and default, the cluster ones included; exit 0', async () => {
@@ -100,17 +105,25 @@ describe('CLI', () => {
     for (const key of CONFIG_KEYS) expect(result.stdout).toContain(`--${flagName(key)} `);
     expect(result.stdout).toMatch(/--cluster-lease-ms +A node that has not renewed its lease for this long is dead \(default 5000; env PUBKEEPER_CLUSTER_LEASE_MS\)/);
   });
-  for (const [what, args, message] of failures) {
+  for (const [what, args, message, env = {}] of failures) {
     it(`${what}: one line on stderr, exit 2`, async () => {
       const dir = tempDir();
       await runCli(['keygen', '--dir', dir, '--alg', 'ES256']);
-      const result = await runCli(args, { PUBKEEPER_KEYS: dir });
+      const result = await runCli(args, { PUBKEEPER_KEYS: dir, ...env });
       expect(result.code).toBe(2);
       expect(result.stdout).toBe('');
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
       expect(result.stderr).toMatch(message);
     });
   }
+
+  it('serve warns about a PUBKEEPER_* variable that names no setting, and serves', async () => {
+    const dir = tempDir();
+    await runCli(['keygen', '--dir', dir, '--alg', 'ES256']);
+    const server = await startCli(['--port', '0', '--host', '127.0.0.1'], { PUBKEEPER_KEYS: dir, PUBKEEPER_PROT: '9000' });
+    expect(server.logs.find((l) => l.variable === 'PUBKEEPER_PROT')).toMatchObject({ level: 40, msg: expect.stringMatching(/unknown PUBKEEPER_\* environment variable/) });
+    expect(server.logs.some((l) => 'variable' in l && l.variable !== 'PUBKEEPER_PROT')).toBe(false);
+  });
 
   it('a config file with an unknown key or invalid JSON: exit 2', async () => {
     const dir = tempDir();
