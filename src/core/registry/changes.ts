@@ -10,22 +10,34 @@ export interface BrewerKey {
   readonly uuid: string;
 }
 
+/** A brewer registration as a put writes it (a proposal, or a cluster log op). */
+export interface BrewerPut {
+  readonly topic: string;
+  readonly segments: readonly string[];
+  readonly brewer: Brewer;
+  /** The brewer object's canonical JSON: equal objects (key order aside) are one registration. */
+  readonly canonical: string;
+  readonly sub: string;
+  readonly owner: SessionRef;
+}
+
+/** A 1.x patron as a put writes it (a proposal, or a cluster log op). */
+export interface PatronPut {
+  readonly owner: SessionRef;
+  readonly topic: string;
+  readonly segments: readonly string[];
+  readonly patronId: string;
+  readonly brews: readonly Brew[];
+  readonly canonical: string;
+}
+
 /**
  * A change an operation asks the registry engine for. Plain data, so that an engine may write it
  * to a shared log; the operation has already checked syntax, rights and limits, and the engine
  * re-checks only what another node could have changed meanwhile (uuid ownership).
  */
 export type Proposal =
-  | {
-      readonly kind: 'brewer.put';
-      readonly topic: string;
-      readonly segments: readonly string[];
-      readonly brewer: Brewer;
-      /** The brewer object's canonical JSON: equal objects (key order aside) are one registration. */
-      readonly canonical: string;
-      readonly sub: string;
-      readonly owner: SessionRef;
-    }
+  | ({ readonly kind: 'brewer.put' } & BrewerPut)
   | {
       readonly kind: 'brewer.remove';
       readonly topic: string;
@@ -35,15 +47,7 @@ export type Proposal =
       /** Removed only while this session still holds it (it may have been taken over meanwhile). */
       readonly owner?: SessionRef;
     }
-  | {
-      readonly kind: 'patron.put';
-      readonly owner: SessionRef;
-      readonly topic: string;
-      readonly segments: readonly string[];
-      readonly patronId: string;
-      readonly brews: readonly Brew[];
-      readonly canonical: string;
-    }
+  | ({ readonly kind: 'patron.put' } & PatronPut)
   | { readonly kind: 'patron.remove'; readonly owner: SessionRef; readonly topic: string; readonly patronId: string }
   | {
       /**

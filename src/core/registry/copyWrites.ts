@@ -1,11 +1,9 @@
-import type { Brew } from '../../protocol/pubkeeper-v1/packets.js';
-import type { Brewer } from '../../protocol/pubkeeper/packets.js';
 import { Patron, patronKey } from '../patrons/patron.js';
 import type { PatronBook } from '../patrons/patronBook.js';
-import { sameSession, type SessionRef } from '../sessions/sessionRef.js';
+import { sameSession } from '../sessions/sessionRef.js';
 import { compilePattern } from '../topics/pattern.js';
 import type { BrewerRegistry } from './brewerRegistry.js';
-import type { Applied } from './changes.js';
+import type { Applied, BrewerPut, PatronPut } from './changes.js';
 import { Registration } from './registration.js';
 
 /**
@@ -16,7 +14,7 @@ import { Registration } from './registration.js';
  */
 export function putRegistration(
   registry: BrewerRegistry,
-  p: { topic: string; segments: readonly string[]; brewer: Brewer; canonical: string; sub: string; owner: SessionRef },
+  p: BrewerPut,
 ): Applied | undefined {
   const existing = registry.get(p.topic, p.brewer.uuid);
   if (existing && existing.canonical === p.canonical) {
@@ -33,7 +31,7 @@ export function putRegistration(
 /** A 1.x patron put: the same brews again change nothing; other brews replace it. */
 export function putPatron(
   patrons: PatronBook,
-  p: { owner: SessionRef; topic: string; segments: readonly string[]; patronId: string; brews: readonly Brew[]; canonical: string },
+  p: PatronPut,
 ): Applied | undefined {
   const existing = patrons.get(p.owner, patronKey(p.topic, p.patronId));
   if (existing && existing.canonical === p.canonical) return undefined;

@@ -9,9 +9,8 @@ export class ClusterStatus {
   reachableSince = 0;
   /** Live nodes, as of the last heartbeat. */
   nodes = 0;
-  /** The log's last seq, as of the last heartbeat, and the last one applied here. */
+  /** The log's last seq, as of the last heartbeat. */
   head = 0;
-  applied = 0;
   reaps = 0;
   resyncs = 0;
   rejoins = 0;
@@ -23,7 +22,13 @@ export class ClusterStatus {
     readonly nodeId: string,
     /** This process's incarnation: the node id and a random suffix. */
     readonly node: string,
+    /** The last seq applied here (the applied log keeps it). */
+    private readonly appliedSeq: () => number,
   ) {}
+
+  get applied(): number {
+    return this.appliedSeq();
+  }
 
   /** How many log entries this node is behind the shared state. */
   get lag(): number {

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { ClusterNotice } from '../../core/registry/changes.js';
+import type { BrewerPut, ClusterNotice, PatronPut } from '../../core/registry/changes.js';
 import { canonicalJson } from '../../core/registry/canonicalJson.js';
 import type { SessionRef } from '../../core/sessions/sessionRef.js';
-import { brewSchema, type Brew } from '../../protocol/pubkeeper-v1/packets.js';
-import { brewerSchema, type Brewer } from '../../protocol/pubkeeper/packets.js';
+import { brewSchema } from '../../protocol/pubkeeper-v1/packets.js';
+import { brewerSchema } from '../../protocol/pubkeeper/packets.js';
 import { parseTopic } from '../../protocol/topic.js';
 
 /**
@@ -12,28 +12,10 @@ import { parseTopic } from '../../protocol/topic.js';
  * bad value must cost that one op, never the node or its sessions' state.
  */
 export type LogOp =
-  | {
-      readonly op: 'b+';
-      readonly topic: string;
-      readonly segments: readonly string[];
-      readonly brewer: Brewer;
-      readonly brewerJson: string;
-      readonly canonical: string;
-      readonly sub: string;
-      readonly owner: SessionRef;
-    }
+  | ({ readonly op: 'b+' } & BrewerPut)
   | { readonly op: 'b-'; readonly topic: string; readonly uuid: string }
   | { readonly op: 'r'; readonly uuid: string; readonly sub: string; readonly until: number }
-  | {
-      readonly op: 'p+';
-      readonly owner: SessionRef;
-      readonly topic: string;
-      readonly segments: readonly string[];
-      readonly patronId: string;
-      readonly brews: readonly Brew[];
-      readonly brewsJson: string;
-      readonly canonical: string;
-    }
+  | ({ readonly op: 'p+' } & PatronPut)
   | { readonly op: 'p-'; readonly owner: SessionRef; readonly topic: string; readonly patronId: string }
   | { readonly op: 'u+'; readonly uri: string; readonly owner: SessionRef }
   | { readonly op: 'u-'; readonly uri: string }
@@ -120,7 +102,7 @@ function parseOp(raw: unknown): LogOp | string {
       if (!brewer.success || brewer.data.uuid !== uuid) return 'brewer is not a brewer object with its uuid';
       // The canonical form decides what is "identical": it must be the brewer's, or two nodes would disagree.
       if (canonicalJson(brewer.data) !== canonical) return 'canonical form does not match the brewer';
-      return { op: 'b+', topic, segments: segments.value, brewer: brewer.data, brewerJson, canonical, sub, owner: ref(node, session) };
+      return { op: 'b+', topic, segments: segments.value, brewer: brewer.data, canonical, sub, owner: ref(node, session) };
     }
     case 'b-':
       return { op: 'b-', topic: op[1], uuid: op[2] };
@@ -132,7 +114,7 @@ function parseOp(raw: unknown): LogOp | string {
       if (!segments.ok) return `topic: ${segments.error.message}`;
       const brews = z.array(brewSchema).safeParse(parseJson(brewsJson));
       if (!brews.success || canonicalJson(brews.data) !== canonical) return 'brews are not a list of brews';
-      return { op: 'p+', owner: ref(node, session), topic, segments: segments.value, patronId, brews: brews.data, brewsJson, canonical };
+      return { op: 'p+', owner: ref(node, session), topic, segments: segments.value, patronId, brews: brews.data, canonical };
     }
     case 'p-':
       return { op: 'p-', owner: ref(op[1], op[2]), topic: op[3], patronId: op[4] };

@@ -92,7 +92,7 @@ export class RedisRegistryEngine implements RegistryEngine {
 
   constructor(private readonly options: RedisEngineOptions) {
     this.node = `${options.nodeId}.${randomUUID().slice(0, 8)}`;
-    this.status = new ClusterStatus(options.nodeId, this.node);
+    this.status = new ClusterStatus(options.nodeId, this.node, () => this.log.seq);
     this.tag = `{${options.prefix}}`;
     this.replica = new Replica({
       applied: (change) => {
@@ -107,7 +107,7 @@ export class RedisRegistryEngine implements RegistryEngine {
         options.log.warn({ reaped: node }, 'a node lost its lease: what it held is gone');
       },
     });
-    this.log = new AppliedLog((seq, text) => this.applyEntry(seq, text));
+    this.log = new AppliedLog((_seq, text) => this.applyEntry(text));
     const timing = leaseTimings(options.leaseMs);
     this.reapMs = timing.reapMs;
     this.blockMs = Math.max(50, Math.min(1000, Math.floor(options.leaseMs / 2)));
@@ -427,7 +427,6 @@ export class RedisRegistryEngine implements RegistryEngine {
     const [, , regs, patrons, uris, reservations, revoked] = reply as [string, number, string[], string[], string[], string[], string[]];
     this.replica.resync(parseSnapshot({ regs, patrons, uris, reservations }, (reason) => this.invalid(reason)), []);
     this.log.jumpTo(seq);
-    this.status.applied = seq;
     this.status.resyncs++;
     if (this.resyncReason) this.options.log.info({ seq, brewers: this.registry.size }, this.resyncReason);
     this.resyncReason = undefined;
@@ -436,8 +435,7 @@ export class RedisRegistryEngine implements RegistryEngine {
     this.markSynced();
   }
 
-  private applyEntry(seq: number, text: string): readonly Applied[] {
-    this.status.applied = seq;
+  private applyEntry(text: string): readonly Applied[] {
     const out: Applied[] = [];
     const parsed = parseEntry(text);
     if ('error' in parsed) this.invalid(parsed.error);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { PubkeeperClient } from '../../../src/client/pubkeeperClient.js';
 import { V1Packet } from '../../../src/protocol/pubkeeper-v1/packets.js';
 import { startCluster } from '../../helpers/cluster.js';
-import { nextFrame, recordFrames, type Frame } from '../../helpers/frames.js';
+import { nextFrame, recordFrames, untilFrames, type Frame } from '../../helpers/frames.js';
 import { V1RawClient } from '../../helpers/v1Client.js';
 
 const NOTIFY = 12;
@@ -26,9 +26,7 @@ function current(frames: readonly Frame[]): Map<string, unknown> {
 async function converges(client: PubkeeperClient, frames: readonly Frame[] | (() => readonly Frame[]), uuids: readonly string[], ms = 5000): Promise<void> {
   const read = typeof frames === 'function' ? frames : () => frames;
   const want = [...uuids].sort().join(',');
-  const done = (): boolean => [...current(read()).keys()].sort().join(',') === want;
-  if (done()) return;
-  await nextFrame(client, () => done(), ms).catch(() => undefined);
+  await untilFrames(client, () => [...current(read()).keys()].sort().join(',') === want, ms).catch(() => undefined);
   expect([...current(read()).keys()].sort()).toEqual([...uuids].sort());
 }
 
