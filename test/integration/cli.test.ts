@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PubkeeperClient } from '../../src/client/pubkeeperClient.js';
-import { CONFIG_KEYS, flagName } from '../../src/config/schema.js';
 import { nextFrame } from '../helpers/frames.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/keys.js';
@@ -99,12 +98,6 @@ describe('CLI', () => {
     ['token with --no-rights and a right', ['token', '--sub', 'a', '--right', 'all', '--no-rights'], /together/],
   ];
 
-  it('serve --help lists every setting with its flag, env variable and default, the cluster ones included; exit 0', async () => {
-    const result = await runCli(['serve', '--help']);
-    expect(result.code).toBe(0);
-    for (const key of CONFIG_KEYS) expect(result.stdout).toContain(`--${flagName(key)} `);
-    expect(result.stdout).toMatch(/--cluster-lease-ms +A node that has not renewed its lease for this long is dead \(default 5000; env PUBKEEPER_CLUSTER_LEASE_MS\)/);
-  });
   for (const [what, args, message, env = {}] of failures) {
     it(`${what}: one line on stderr, exit 2`, async () => {
       const dir = tempDir();
