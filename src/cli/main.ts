@@ -3,18 +3,12 @@ import type { CliIo } from './io.js';
 import { lineage } from './options.js';
 import { buildProgram, type ProgramState } from './program.js';
 
-const USAGE = 'usage: pubkeeper <serve|keygen|token|watch|admin|completion> [flags]; pubkeeper help [command]';
-
 /**
  * Runs one command and returns its exit code; nothing here exits the process. Any failure before
  * serving (bad flag, unknown command, missing argument, missing key, unreadable config) is one
  * line on stderr and exit 2; help and the version are exit 0.
  */
 export async function main(argv: string[], io: CliIo): Promise<number> {
-  if (argv.length === 0) {
-    io.stderr(`pubkeeper: missing a command; ${USAGE}\n`);
-    return 2;
-  }
   let code = 0;
   const state: ProgramState = {};
   const program = buildProgram(
@@ -24,6 +18,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     },
     state,
   );
+  if (argv.length === 0) {
+    io.stderr(`pubkeeper: missing a command; ${usage(program)}; pubkeeper help [command]\n`);
+    return 2;
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
     return code;
@@ -35,8 +33,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     // Help and the version are printed (on stdout) by commander before it throws.
     if (err.exitCode === 0) return 0;
     if (err.code === 'commander.help' && state.helpOnError) {
-      const command = state.helpOnError;
-      io.stderr(`${prefix(command)}: missing a subcommand; usage: ${path(command)} <${command.commands.filter((c) => c.name() !== 'help').map((c) => c.name()).join('|')}> [flags]\n`);
+      io.stderr(`${prefix(state.helpOnError)}: missing a subcommand; ${usage(state.helpOnError)}\n`);
       return 2;
     }
     // commander's messages are `error: …`, with a "(Did you mean …?)" on a line of its own.
@@ -44,6 +41,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     io.stderr(`${prefix(from)}: ${err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').replace(/\.$/, '')}; see ${path(from)} --help\n`);
     return 2;
   }
+}
+
+/** `usage: pubkeeper admin <revoke|unrevoke|…> [flags]`, from the subcommands the program has. */
+function usage(command: Command): string {
+  const names = command.commands.map((c) => c.name()).filter((name) => name !== 'help' && name !== 'version');
+  return `usage: ${path(command)} <${names.join('|')}> [flags]`;
 }
 
 /** `pubkeeper admin revoke`: the command as typed. */

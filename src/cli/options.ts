@@ -14,11 +14,18 @@ export interface OptionDoc {
 // default itself and read `process.env`, whereas our commands apply flag > env > default with the
 // env they are given (CliIo), and `serve` must hand only the flags actually given to loadConfig.
 const DOCS = new WeakMap<Option, OptionDoc>();
+const ENVS = new Set<string>();
 
 /** An option whose help line says its default and env variable. */
 export function documented(option: Option, doc: OptionDoc): Option {
   DOCS.set(option, doc);
+  if (doc.env !== undefined) ENVS.add(doc.env);
   return option;
+}
+
+/** Every env variable an option of the program reads (once the program is built). */
+export function knownEnv(): ReadonlySet<string> {
+  return ENVS;
 }
 
 /** `Port to listen on (default: 9898, env: PUBKEEPER_PORT)`: commander's style for its own extras. */

@@ -3,6 +3,7 @@ import { loadConfig, type ConfigSources } from '../config/load.js';
 import { CONFIG_KEYS, envName } from '../config/schema.js';
 import { startServer } from '../server/start.js';
 import type { CliIo } from './io.js';
+import { knownEnv } from './options.js';
 import { LOG_FLUSH_TIMEOUT_MS, stdoutLog } from './stdoutLog.js';
 
 /** pino paths that may carry a token; belt and braces, since we never log one on purpose. */
@@ -36,11 +37,11 @@ export async function serve({ flags, file }: { flags: NonNullable<ConfigSources[
   return 0;
 }
 
-/** Variables the CLI reads besides the settings: the config file, and the URL and token of its clients. */
-const OTHER_ENV = new Set(['PUBKEEPER_CONFIG', 'PUBKEEPER_URL', 'PUBKEEPER_TOKEN']);
-
-/** `PUBKEEPER_*` variables that name no setting: most likely a typo that would silently do nothing. */
+/**
+ * `PUBKEEPER_*` variables that no option of any command reads (the settings, the config file,
+ * the clients' URL and token: program.ts): most likely a typo that would silently do nothing.
+ */
 function unknownEnv(env: NodeJS.ProcessEnv): string[] {
-  const known = new Set(CONFIG_KEYS.map(envName));
-  return Object.keys(env).filter((name) => name.startsWith('PUBKEEPER_') && !known.has(name) && !OTHER_ENV.has(name));
+  const known = new Set([...CONFIG_KEYS.map(envName), ...knownEnv()]);
+  return Object.keys(env).filter((name) => name.startsWith('PUBKEEPER_') && !known.has(name));
 }

@@ -110,10 +110,10 @@ describe('CLI', () => {
     });
   }
 
-  it('serve warns about a PUBKEEPER_* variable that names no setting, and serves', async () => {
+  it('serve warns about a PUBKEEPER_* variable that no command reads (not the clients\' URL and token), and serves', async () => {
     const dir = tempDir();
     await runCli(['keygen', '--dir', dir, '--alg', 'ES256']);
-    const server = await startCli(['--port', '0', '--host', '127.0.0.1'], { PUBKEEPER_KEYS: dir, PUBKEEPER_PROT: '9000' });
+    const server = await startCli(['--port', '0', '--host', '127.0.0.1'], { PUBKEEPER_KEYS: dir, PUBKEEPER_PROT: '9000', PUBKEEPER_TOKEN: 'x', PUBKEEPER_URL: 'http://127.0.0.1:1' });
     expect(server.logs.find((l) => l.variable === 'PUBKEEPER_PROT')).toMatchObject({ level: 40, msg: expect.stringMatching(/unknown PUBKEEPER_\* environment variable/) });
     expect(server.logs.some((l) => 'variable' in l && l.variable !== 'PUBKEEPER_PROT')).toBe(false);
   });
