@@ -1,13 +1,14 @@
-import { KEYGEN_DEFAULTS } from '../config/commands.js';
+import { KEYGEN_DEFAULTS, KEYGEN_SETTINGS } from '../config/commands.js';
+import { envName } from '../config/schema.js';
 import { KEY_ALGORITHMS, type KeyAlgorithm } from '../protocol/tokens.js';
 import { generateKeys } from '../server/keyFiles.js';
-import { parseFlags, UsageError } from './flags.js';
 import type { CliIo } from './io.js';
+import type { FlagValues } from './options.js';
+import { UsageError } from './usageError.js';
 
-/** `pubkeeper keygen [--dir DIR] [--alg RS256|ES256|HS256]` */
-export function keygen(args: string[], io: CliIo): number {
-  const values = parseFlags(args, { dir: { type: 'string' }, alg: { type: 'string' } });
-  const dir = (values.dir as string | undefined) ?? io.env.PUBKEEPER_KEYS ?? KEYGEN_DEFAULTS.dir;
+/** `pubkeeper keygen [--dir DIR] [--alg RS256|ES256|HS256]` (flags declared in program.ts) */
+export function keygen(values: FlagValues, io: CliIo): number {
+  const dir = (values.dir as string | undefined) ?? io.env[envName(KEYGEN_SETTINGS.dir)] ?? KEYGEN_DEFAULTS.dir;
   const alg = typeof values.alg === 'string' ? parseAlg(values.alg) : KEYGEN_DEFAULTS.alg;
   for (const file of generateKeys(dir, alg)) io.stdout(`${file}\n`);
   return 0;

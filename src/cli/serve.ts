@@ -1,37 +1,19 @@
 import { pino } from 'pino';
-import { loadConfig } from '../config/load.js';
-import { CONFIG_KEYS, configSchema, envName, flagName, type ConfigKey } from '../config/schema.js';
+import { loadConfig, type ConfigSources } from '../config/load.js';
+import { CONFIG_KEYS, envName } from '../config/schema.js';
 import { startServer } from '../server/start.js';
-import { parseFlags } from './flags.js';
-import { serveHelp } from './serveHelp.js';
 import type { CliIo } from './io.js';
+import { knownEnv } from './options.js';
 import { LOG_FLUSH_TIMEOUT_MS, stdoutLog } from './stdoutLog.js';
 
 /** pino paths that may carry a token; belt and braces, since we never log one on purpose. */
 export const REDACT_PATHS = ['token', '*.token', 'req.headers.authorization', 'headers.authorization', 'url', '*.url'];
 
-/** A switch of the schema (a boolean default) is a flag without a value: `--relay-allow-anonymous`. */
-const isSwitch = (key: ConfigKey): boolean => typeof configSchema.parse({})[key] === 'boolean';
-
-const SERVE_OPTIONS = Object.fromEntries([
-  ['config', { type: 'string' as const }],
-  ...CONFIG_KEYS.map((key) => [flagName(key), { type: isSwitch(key) ? ('boolean' as const) : ('string' as const) }]),
-]);
-
-/** `pubkeeper serve`: runs until SIGTERM/SIGINT, then drains and resolves with exit code 0. */
-export async function serve(args: string[], io: CliIo): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    io.stdout(serveHelp());
-    return 0;
-  }
-  const values = parseFlags(args, SERVE_OPTIONS);
-  const flags: Partial<Record<ConfigKey, string>> = {};
-  for (const key of CONFIG_KEYS) {
-    const value = values[flagName(key)];
-    if (typeof value === 'string') flags[key] = value;
-    else if (value === true) flags[key] = 'true';
-  }
-  const file = typeof values.config === 'string' ? values.config : io.env.PUBKEEPER_CONFIG;
+/**
+ * `pubkeeper serve`: runs until SIGTERM/SIGINT, then drains and resolves with exit code 0.
+ * `flags` are only those given on the command line (program.ts), keyed by setting.
+ */
+export async function serve({ flags, file }: { flags: NonNullable<ConfigSources['flags']>; file: string | undefined }, io: CliIo): Promise<number> {
   const config = loadConfig({ file, env: io.env, flags });
   const log = stdoutLog();
   const logger = pino({ level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, log.stream);
@@ -55,11 +37,11 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
   return 0;
 }
 
-/** Variables the CLI reads besides the settings: the config file, and the URL and token of its clients. */
-const OTHER_ENV = new Set(['PUBKEEPER_CONFIG', 'PUBKEEPER_URL', 'PUBKEEPER_TOKEN']);
-
-/** `PUBKEEPER_*` variables that name no setting: most likely a typo that would silently do nothing. */
+/**
+ * `PUBKEEPER_*` variables that no option of any command reads (the settings, the config file,
+ * the clients' URL and token: program.ts): most likely a typo that would silently do nothing.
+ */
 function unknownEnv(env: NodeJS.ProcessEnv): string[] {
-  const known = new Set(CONFIG_KEYS.map(envName));
-  return Object.keys(env).filter((name) => name.startsWith('PUBKEEPER_') && !known.has(name) && !OTHER_ENV.has(name));
+  const known = new Set([...CONFIG_KEYS.map(envName), ...knownEnv()]);
+  return Object.keys(env).filter((name) => name.startsWith('PUBKEEPER_') && !known.has(name));
 }

@@ -1,30 +1,21 @@
-import { TOKEN_DEFAULTS } from '../config/commands.js';
+import { TOKEN_DEFAULTS, TOKEN_SETTINGS } from '../config/commands.js';
+import { envName } from '../config/schema.js';
 import { parseTtl, signToken } from '../core/auth/signToken.js';
 import { loadKeyDir, pickSigningKey } from '../server/keyFiles.js';
-import { parseFlags, UsageError } from './flags.js';
 import type { CliIo } from './io.js';
 import { parseAlg } from './keygen.js';
+import type { FlagValues } from './options.js';
 import { checkToken } from './tokenCheck.js';
+import { UsageError } from './usageError.js';
 
 /**
  * `pubkeeper token --sub NAME [--right R]... [--ttl 30d] [--jti ID]`: one signed JWT on stdout and
  * nothing else there. A right that starts with `{` is read as a JSON object right. Without `--ttl`
  * it lives 30 days (`--ttl never`: for ever); without a right it is refused unless `--no-rights`.
- * `pubkeeper token --check TOKEN`: see tokenCheck.ts.
+ * `pubkeeper token --check TOKEN`: see tokenCheck.ts. Flags are declared in program.ts, from
+ * the token options schema.
  */
-export function token(args: string[], io: CliIo): number {
-  const values = parseFlags(args, {
-    check: { type: 'string' },
-    keys: { type: 'string' },
-    sub: { type: 'string' },
-    right: { type: 'string', multiple: true },
-    ttl: { type: 'string' },
-    jti: { type: 'string' },
-    alg: { type: 'string' },
-    'no-rights': { type: 'boolean' },
-    issuer: { type: 'string' },
-    audience: { type: 'string' },
-  });
+export function token(values: FlagValues, io: CliIo): number {
   if (typeof values.check === 'string') {
     return checkToken(values.check, values.keys as string | undefined, io, {
       issuer: values.issuer as string | undefined,
@@ -40,7 +31,7 @@ export function token(args: string[], io: CliIo): number {
   }
   if (rights.length > 0 && values['no-rights'] === true) throw new UsageError('--no-rights and --right together');
   const ttl = (values.ttl as string | undefined) ?? TOKEN_DEFAULTS.ttl;
-  const dir = (values.keys as string | undefined) ?? io.env.PUBKEEPER_KEYS ?? TOKEN_DEFAULTS.keys;
+  const dir = (values.keys as string | undefined) ?? io.env[envName(TOKEN_SETTINGS.keys)] ?? TOKEN_DEFAULTS.keys;
   const alg = typeof values.alg === 'string' ? parseAlg(values.alg) : undefined;
   const key = pickSigningKey(loadKeyDir(dir).signing, alg);
   const jwt = signToken(key, {
@@ -48,8 +39,8 @@ export function token(args: string[], io: CliIo): number {
     rights,
     ttlSeconds: ttl === 'never' ? undefined : parseTtl(ttl),
     jti: values.jti as string | undefined,
-    issuer: (values.issuer as string | undefined) ?? io.env.PUBKEEPER_ISSUER ?? TOKEN_DEFAULTS.issuer,
-    audience: (values.audience as string | undefined) ?? io.env.PUBKEEPER_AUDIENCE ?? TOKEN_DEFAULTS.audience,
+    issuer: (values.issuer as string | undefined) ?? io.env[envName(TOKEN_SETTINGS.issuer)] ?? TOKEN_DEFAULTS.issuer,
+    audience: (values.audience as string | undefined) ?? io.env[envName(TOKEN_SETTINGS.audience)] ?? TOKEN_DEFAULTS.audience,
   });
   io.stdout(`${jwt}\n`);
   return 0;

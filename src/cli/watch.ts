@@ -1,9 +1,10 @@
 import WebSocket from 'ws';
 import { authenticatedSchema, brewerEventSchema, errorSchema, JSON_SUBPROTOCOL, Packet } from '../protocol/pubkeeper/packets.js';
-import { parseCommand, UsageError } from './flags.js';
 import type { CliIo } from './io.js';
+import type { FlagValues } from './options.js';
+import { UsageError } from './usageError.js';
 
-const DEFAULT_URL = 'ws://127.0.0.1:9898';
+export const DEFAULT_WATCH_URL = 'ws://127.0.0.1:9898';
 
 /** What `watch` waits for: a signal to stop, as a promise (the tests and `main` give `process`). */
 export interface Interrupts {
@@ -18,14 +19,10 @@ export interface Interrupts {
  * closed connection: one line on stderr, exit 1. Every frame the server sends is checked before
  * it is printed.
  */
-export function watch(args: string[], io: CliIo, interrupts: Interrupts = process): Promise<number> {
-  const { values, positionals } = parseCommand(args, { url: { type: 'string' }, token: { type: 'string' }, json: { type: 'boolean' } });
-  const [pattern, extra] = positionals;
-  if (pattern === undefined) throw new UsageError('missing PATTERN (for example a.*, or ** for everything)');
-  if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`);
+export function watch(pattern: string, values: FlagValues, io: CliIo, interrupts: Interrupts = process): Promise<number> {
   const token = ((values.token as string | undefined) ?? io.env.PUBKEEPER_TOKEN ?? '').trim();
   if (token === '') throw new UsageError('missing --token JWT (or env PUBKEEPER_TOKEN)');
-  const url = wsUrl((values.url as string | undefined) ?? io.env.PUBKEEPER_URL ?? DEFAULT_URL);
+  const url = wsUrl((values.url as string | undefined) ?? io.env.PUBKEEPER_URL ?? DEFAULT_WATCH_URL);
   const asJson = values.json === true;
 
   return new Promise((resolve) => {

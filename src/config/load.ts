@@ -1,10 +1,24 @@
 import { readFileSync } from 'node:fs';
-import type { z } from 'zod';
-import { CONFIG_KEYS, configSchema, envName, type Config, type ConfigKey } from './schema.js';
+import { explainIssue } from './explain.js';
+import { CONFIG_KEYS, configSchema, envName, flagName, type Config, type ConfigKey } from './schema.js';
 
-/** A misconfiguration: the CLI prints `message` as its one line and exits 2. */
+/** Where a setting's value came from, so an error can point at the one to fix. */
+export type ConfigSource = 'flag' | 'env' | 'file';
+
+/**
+ * A misconfiguration: the CLI prints `message` as its one line and exits 2. `key` and `source`
+ * say which setting was at fault and where its value came from, when one was.
+ */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
+
+  constructor(
+    message: string,
+    readonly key?: ConfigKey,
+    readonly source?: ConfigSource,
+  ) {
+    super(message);
+  }
 }
 
 export interface ConfigSources {
@@ -19,10 +33,27 @@ export interface ConfigSources {
 export function loadConfig(sources: ConfigSources = {}): Config {
   const fromFile = sources.file ? readConfigFile(sources.file) : {};
   const fromEnv = readEnv(sources.env ?? {});
-  const merged = { ...fromFile, ...fromEnv, ...(sources.flags ?? {}) };
-  const parsed = configSchema.safeParse(merged);
-  if (!parsed.success) throw new ConfigError(describeConfigIssue(parsed.error));
-  return Object.freeze(parsed.data);
+  const fromFlags = sources.flags ?? {};
+  const parsed = configSchema.safeParse({ ...fromFile, ...fromEnv, ...fromFlags });
+  if (parsed.success) return Object.freeze(parsed.data);
+  const issue = parsed.error.issues[0];
+  if (!issue) throw new ConfigError('invalid configuration');
+  if (issue.code === 'unrecognized_keys') {
+    const where = sources.file && issue.keys.some((k) => k in fromFile) ? ` in config file ${sources.file}` : '';
+    throw new ConfigError(`unknown config key ${issue.keys.map((k) => `"${k}"`).join(', ')}${where}`);
+  }
+  const key = issue.path[0] as ConfigKey;
+  // The source that won the merge is the one whose value was refused.
+  const source: ConfigSource = key in fromFlags ? 'flag' : key in fromEnv ? 'env' : 'file';
+  throw new ConfigError(`invalid value for ${culprit(key, source, sources.file)}: ${explainIssue(issue)}`, key, source);
+}
+
+/** The thing to fix, named as the user wrote it, with the other names of the same setting. */
+function culprit(key: ConfigKey, source: ConfigSource, file: string | undefined): string {
+  if (!(CONFIG_KEYS as string[]).includes(key)) return `"${String(key)}"`;
+  if (source === 'flag') return `--${flagName(key)} (env ${envName(key)})`;
+  if (source === 'env') return `env ${envName(key)} (flag --${flagName(key)})`;
+  return `"${key}" in config file ${file ?? '?'} (flag --${flagName(key)}, env ${envName(key)})`;
 }
 
 function readConfigFile(path: string): Record<string, unknown> {
@@ -51,12 +82,4 @@ function readEnv(env: NodeJS.ProcessEnv): Record<string, string> {
     if (value !== undefined && value !== '') out[key] = value;
   }
   return out;
-}
-
-function describeConfigIssue(error: z.ZodError): string {
-  const issue = error.issues[0];
-  if (!issue) return 'invalid configuration';
-  if (issue.code === 'unrecognized_keys') return `unknown config key ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-  const key = issue.path.join('.');
-  return `invalid value for ${key}: ${issue.message}`;
 }

@@ -87,8 +87,8 @@ export const CONFIG_KEYS = Object.keys(configSchema.shape) as ConfigKey[];
 // Word boundaries of a camelCase key: before a capital or a run of digits (`maxErrorsPer10s`).
 const WORD_BOUNDARY = /([a-z])(?=[A-Z0-9])/g;
 
-/** `maxErrorsPer10s` → `max-errors-per-10s` */
-export function flagName(key: ConfigKey): string {
+/** `maxErrorsPer10s` → `max-errors-per-10s` (the options of keygen and token are named the same way) */
+export function flagName(key: string): string {
   return key.replace(WORD_BOUNDARY, '$1-').toLowerCase();
 }
 

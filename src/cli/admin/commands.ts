@@ -1,9 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { CommandRecord } from '../../server/admin/commandStore.js';
-import { UsageError } from '../flags.js';
 import type { CliIo } from '../io.js';
+import type { FlagValues } from '../options.js';
+import { UsageError } from '../usageError.js';
 import { AdminFailure } from './api.js';
-import { context, printJson, stringFlag, WAITING, type AdminContext, type Values } from './context.js';
+import { context, printJson, stringFlag, type AdminContext, type Values } from './context.js';
 import { plural, printable } from './table.js';
 
 /** How often the outcome of a submitted command is asked for. */
@@ -12,26 +13,26 @@ const POLL_MS = 100;
 type Payload = Record<string, unknown>;
 
 /** `revoke --jti J | --sub S` [ADM-REVOKE-1] */
-export function revoke(args: string[], io: CliIo): Promise<number> {
-  const ctx = context(args, { jti: { type: 'string' }, sub: { type: 'string' }, ...WAITING }, io);
+export function revoke(values: FlagValues, io: CliIo): Promise<number> {
+  const ctx = context(values, io);
   return submit(ctx, 'revoke token', exactlyOne(ctx.values, ['jti', 'sub']));
 }
 
 /** `unrevoke --jti J | --sub S` [ADM-REVOKE-2] */
-export function unrevoke(args: string[], io: CliIo): Promise<number> {
-  const ctx = context(args, { jti: { type: 'string' }, sub: { type: 'string' }, ...WAITING }, io);
+export function unrevoke(values: FlagValues, io: CliIo): Promise<number> {
+  const ctx = context(values, io);
   return submit(ctx, 'unrevoke token', exactlyOne(ctx.values, ['jti', 'sub']));
 }
 
 /** `kick --sub S | --uri U` [ADM-KICK-1] */
-export function kick(args: string[], io: CliIo): Promise<number> {
-  const ctx = context(args, { sub: { type: 'string' }, uri: { type: 'string' }, ...WAITING }, io);
+export function kick(values: FlagValues, io: CliIo): Promise<number> {
+  const ctx = context(values, io);
   return submit(ctx, 'kick client', exactlyOne(ctx.values, ['sub', 'uri']));
 }
 
 /** `static-brewer --topic T --brewer JSON [--remove]` [ADM-STATIC-1] [ADM-STATIC-2] */
-export function staticBrewer(args: string[], io: CliIo): Promise<number> {
-  const ctx = context(args, { topic: { type: 'string' }, brewer: { type: 'string' }, remove: { type: 'boolean' }, ...WAITING }, io);
+export function staticBrewer(values: FlagValues, io: CliIo): Promise<number> {
+  const ctx = context(values, io);
   const topic = stringFlag(ctx.values.topic);
   if (topic === undefined) throw new UsageError('missing --topic T');
   const text = stringFlag(ctx.values.brewer);

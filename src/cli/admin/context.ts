@@ -1,23 +1,12 @@
-import { parseFlags, UsageError } from '../flags.js';
 import type { CliIo } from '../io.js';
+import type { FlagValues } from '../options.js';
+import { UsageError } from '../usageError.js';
 import { AdminApi } from './api.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:9898';
 export const DEFAULT_TIMEOUT_MS = 10000;
 
-/** Flags every admin subcommand takes. */
-const COMMON = {
-  url: { type: 'string' },
-  token: { type: 'string' },
-  json: { type: 'boolean' },
-  'timeout-ms': { type: 'string' },
-} as const;
-
-/** Flags of the subcommands that submit a command and wait for it. */
-export const WAITING = { 'no-wait': { type: 'boolean' } } as const;
-
-type Options = Parameters<typeof parseFlags>[1];
-export type Values = ReturnType<typeof parseFlags>;
+export type Values = FlagValues;
 
 /** What a subcommand works with once its flags are read. */
 export interface AdminContext {
@@ -29,11 +18,10 @@ export interface AdminContext {
 }
 
 /**
- * Reads a subcommand's flags (its own and the common ones) and everything they imply, so every
- * usage error is raised before the first request.
+ * Everything a subcommand's flags (its own and the admin command's, declared in admin.ts) imply,
+ * so every usage error is raised before the first request.
  */
-export function context(args: string[], own: Options, io: CliIo): AdminContext {
-  const values = parseFlags(args, { ...COMMON, ...own });
+export function context(values: Values, io: CliIo): AdminContext {
   const timeoutMs = positiveInteger(values['timeout-ms'], '--timeout-ms') ?? DEFAULT_TIMEOUT_MS;
   const base = baseUrl(stringFlag(values.url) ?? io.env.PUBKEEPER_URL ?? DEFAULT_URL);
   const token = (stringFlag(values.token) ?? io.env.PUBKEEPER_TOKEN ?? '').trim();

@@ -1,16 +1,15 @@
 import type { CommandRecord } from '../../server/admin/commandStore.js';
 import type { SessionEntry, TopicEntry } from '../../server/admin/readApi.js';
-import { UsageError } from '../flags.js';
 import type { CliIo } from '../io.js';
+import type { FlagValues } from '../options.js';
+import { UsageError } from '../usageError.js';
 import { report, waitFor } from './commands.js';
-import { context, positiveInteger, printJson, stringFlag, WAITING, type AdminContext } from './context.js';
+import { context, positiveInteger, printJson, stringFlag, type AdminContext } from './context.js';
 import { block, table } from './table.js';
 
-const LIMIT = { limit: { type: 'string' } } as const;
-
 /** `sessions [--limit N]` [ADM-READ-1] */
-export async function sessions(args: string[], io: CliIo): Promise<number> {
-  const ctx = context(args, LIMIT, io);
+export async function sessions(values: FlagValues, io: CliIo): Promise<number> {
+  const ctx = context(values, io);
   const all = await pages<SessionEntry>(ctx, 'admin/sessions', 'sessions');
   if (ctx.json) printJson(io, all);
   else io.stdout(table(['ID', 'SUB', 'DIALECT', 'URI', 'REMOTE', 'CONNECTED SINCE', 'BREWERS', 'SUBSCRIPTIONS'], all.map(sessionRow), 'no sessions'));
@@ -18,8 +17,8 @@ export async function sessions(args: string[], io: CliIo): Promise<number> {
 }
 
 /** `topics [--limit N]` [ADM-READ-2] */
-export async function topics(args: string[], io: CliIo): Promise<number> {
-  const ctx = context(args, LIMIT, io);
+export async function topics(values: FlagValues, io: CliIo): Promise<number> {
+  const ctx = context(values, io);
   const all = await pages<TopicEntry>(ctx, 'admin/topics', 'topics');
   if (ctx.json) printJson(io, all);
   else io.stdout(table(['TOPIC', 'BREWERS', 'SUBSCRIBERS'], all.map(topicRow), 'no topics'));
@@ -27,8 +26,8 @@ export async function topics(args: string[], io: CliIo): Promise<number> {
 }
 
 /** `commands [--uuid U] [--limit N]` [ADM-CMD-4] */
-export async function commands(args: string[], io: CliIo): Promise<number> {
-  const ctx = context(args, { uuid: { type: 'string' }, ...LIMIT }, io);
+export async function commands(values: FlagValues, io: CliIo): Promise<number> {
+  const ctx = context(values, io);
   const uuid = stringFlag(ctx.values.uuid);
   if (uuid !== undefined) {
     const record = (await ctx.api.call('GET', `commands/${encodeURIComponent(uuid)}`, { notFound: `no command ${uuid}` })) as CommandRecord;
@@ -45,8 +44,8 @@ export async function commands(args: string[], io: CliIo): Promise<number> {
 }
 
 /** `discarded [--requeue U | --delete U]` [ADM-CMD-5] */
-export async function discarded(args: string[], io: CliIo): Promise<number> {
-  const ctx = context(args, { requeue: { type: 'string' }, delete: { type: 'string' }, ...WAITING }, io);
+export async function discarded(values: FlagValues, io: CliIo): Promise<number> {
+  const ctx = context(values, io);
   const requeue = stringFlag(ctx.values.requeue);
   const remove = stringFlag(ctx.values.delete);
   if (requeue !== undefined && remove !== undefined) throw new UsageError('give at most one of --requeue and --delete');
