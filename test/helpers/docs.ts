@@ -99,3 +99,44 @@ export function runShell(script: string, cwd: string, env: NodeJS.ProcessEnv): S
       }),
   };
 }
+
+// README snippets: a fenced block in a command language, known by the heading above it and its
+// number there (counting command blocks only).
+export interface Snippet {
+  key: string;
+  lang: string;
+  code: string;
+  /** 1-based line of the opening fence. */
+  line: number;
+}
+
+/** Languages whose blocks are commands or programs a reader runs. */
+export const COMMAND_LANGS = new Set(['sh', 'bash', 'shell', 'console', 'js', 'mjs', 'javascript', 'ts', 'typescript']);
+/** Languages whose blocks are shown, not run (output, wire frames, configuration files). */
+export const SHOWN_LANGS = new Set(['text', 'json', 'nginx', 'ini', 'yaml', 'yml', 'dockerfile', 'toml', 'conf', 'http', 'systemd', 'diff']);
+
+/** The fenced blocks of a markdown text, each keyed by the heading above it and its number there. */
+export function snippetsOf(markdown: string): { commands: Snippet[]; unknown: Snippet[] } {
+  const commands: Snippet[] = [];
+  const unknown: Snippet[] = [];
+  const lines = markdown.split('\n');
+  let heading = '(top)';
+  const counts = new Map<string, number>();
+  for (let i = 0; i < lines.length; i++) {
+    const text = lines[i] ?? '';
+    const title = /^#{1,6}\s+(.*\S)\s*$/.exec(text);
+    if (title) heading = title[1] ?? heading;
+    const fence = /^```(\S*)\s*$/.exec(text);
+    if (!fence) continue;
+    const lang = (fence[1] ?? '').toLowerCase();
+    const start = i;
+    const body: string[] = [];
+    while (++i < lines.length && !/^```\s*$/.test(lines[i] ?? '')) body.push(lines[i] ?? '');
+    if (SHOWN_LANGS.has(lang)) continue;
+    const count = (counts.get(heading) ?? 0) + 1;
+    counts.set(heading, count);
+    const snippet = { key: `${heading} #${count}`, lang, code: body.join('\n'), line: start + 1 };
+    (COMMAND_LANGS.has(lang) ? commands : unknown).push(snippet);
+  }
+  return { commands, unknown };
+}

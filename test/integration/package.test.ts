@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
+import { snippetsOf } from '../helpers/docs.js';
 import { tempDir } from '../helpers/keys.js';
 
 const run = promisify(execFile);
@@ -70,14 +71,18 @@ describe('the npm package', () => {
     expect(files.filter((f) => f.endsWith('.map') || /(^|\/)(test|bench)\//.test(f))).toEqual([]);
   });
 
-  it('a strict TypeScript consumer (nodenext, noImplicitAny, library .d.ts checked) compiles against pubkeeper/client', async () => {
+  it('a strict TypeScript consumer (nodenext, noImplicitAny, library .d.ts checked) compiles against pubkeeper/client, the README\'s example too', async () => {
     writeFileSync(
       join(consumer, 'tsconfig.json'),
       JSON.stringify({
         compilerOptions: { strict: true, noImplicitAny: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', noEmit: true, skipLibCheck: false },
-        files: ['app.ts'],
+        files: ['app.ts', 'readme.mts'],
       }),
     );
+    // The README's own example of it, as written (readmeSnippets.test.ts leaves it to this test).
+    const readme = snippetsOf(readFileSync(join(ROOT, 'README.md'), 'utf8')).commands.find((s) => s.key === 'Using the SDK from another project #2');
+    expect(readme?.code).toContain("from 'pubkeeper/client'");
+    writeFileSync(join(consumer, 'readme.mts'), readme?.code ?? '');
     writeFileSync(
       join(consumer, 'app.ts'),
       `import { DiscoveryClient, PcpClient, PubkeeperClient, PubkeeperError, pcpTransport, type Brewer, type BrewerEventArgs, type DiscoveryClientError, type ErrorCode, type TokenProvider } from 'pubkeeper/client';
