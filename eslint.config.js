@@ -63,7 +63,7 @@ export default tseslint.config(
   ...layerRules,
   {
     // Scripts, benches and examples print their results.
-    files: ['bench/**/*.ts', 'scripts/**/*.ts', 'examples/**/*.ts', 'bin/**/*.js', 'deploy/**/*.mjs', 'eslint.config.js'],
+    files: ['bench/**/*.ts', 'scripts/**/*.ts', 'scripts/**/*.mjs', 'examples/**/*.ts', 'bin/**/*.js', 'deploy/**/*.mjs', 'eslint.config.js'],
     languageOptions: { globals: { console: 'readonly', process: 'readonly' } },
   },
 );

@@ -1,24 +1,27 @@
 // A brewer that stays registered through server restarts and token expiry, until SIGTERM or
 // SIGINT, when it unregisters (subscribers see it go at once) and closes cleanly:
 //
-//   PUBKEEPER_URL=ws://127.0.0.1:9898/ws PUBKEEPER_TOKEN=$(npx pubkeeper token --sub thermo --right 'brew:sensors.*') \
-//     node dist/examples/brewer.js [topic]
+//   PUBKEEPER_TOKEN=$(npx pubkeeper token --sub thermo --right 'brew:sensors.*') node dist/examples/brewer.js sensors.hall
 //
-// or `node dist/examples/brewer.js <url> <token> [topic]`. BREWER_UUID, BREWER_HOST and BREWER_PORT
-// describe where the stream is; PUBKEEPER_TOKEN_FILE and PUBKEEPER_TRANSPORT as in subscriber.ts.
+// The one argument is the topic (default sensors.example, or PUBKEEPER_TOPIC). The server is
+// ws://127.0.0.1:9898/ws unless --url or PUBKEEPER_URL says otherwise; the token comes from --token,
+// PUBKEEPER_TOKEN or PUBKEEPER_TOKEN_FILE (re-read on every connect, as in subscriber.ts).
+// BREWER_UUID, BREWER_HOST and BREWER_PORT describe where the stream is; PUBKEEPER_TRANSPORT=pcp
+// speaks PCP v2 instead (then the URL is ws://host:port). Built into dist/examples/ by `npm run build`.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { DiscoveryClient, pcpTransport, type TokenProvider } from '../src/index.js';
+import { parseArgs } from 'node:util';
+import { DiscoveryClient, pcpTransport, type TokenProvider } from '../src/client/index.js';
 
-const [urlArg, tokenArg, topicArg] = process.argv.slice(2);
-const url = urlArg ?? process.env.PUBKEEPER_URL ?? 'ws://127.0.0.1:9898/ws';
-const topic = topicArg ?? process.env.PUBKEEPER_TOPIC ?? 'example.stream';
+const { values: flags, positionals } = parseArgs({ options: { url: { type: 'string' }, token: { type: 'string' } }, allowPositionals: true });
+const url = flags.url ?? process.env.PUBKEEPER_URL ?? 'ws://127.0.0.1:9898/ws';
+const topic = positionals[0] ?? process.env.PUBKEEPER_TOPIC ?? 'sensors.example';
 const tokenFile = process.env.PUBKEEPER_TOKEN_FILE;
-const fixedToken = tokenArg ?? process.env.PUBKEEPER_TOKEN;
+const fixedToken = flags.token ?? process.env.PUBKEEPER_TOKEN;
 const token: string | TokenProvider | undefined = tokenFile ? () => readFileSync(tokenFile, 'utf8').trim() : fixedToken;
-if (token === undefined) {
-  process.stderr.write('usage: brewer [url] [token] [topic] (or PUBKEEPER_URL, PUBKEEPER_TOKEN / PUBKEEPER_TOKEN_FILE)\n');
+if (token === undefined || positionals.length > 1) {
+  process.stderr.write('usage: brewer [--url ws://HOST:PORT/ws] [--token JWT] [topic] (or PUBKEEPER_URL, PUBKEEPER_TOKEN / PUBKEEPER_TOKEN_FILE, PUBKEEPER_TOPIC)\n');
   process.exit(2);
 }
 

@@ -1,23 +1,25 @@
 // A subscriber that stays subscribed through server restarts and token expiry, printing one JSON
 // line per brewer that appears or goes:
 //
-//   PUBKEEPER_URL=ws://127.0.0.1:9898/ws PUBKEEPER_TOKEN=$(npx pubkeeper token --sub dash --right 'subscribe:**') \
-//     node dist/examples/subscriber.js ['sensors.**']
+//   PUBKEEPER_TOKEN=$(npx pubkeeper token --sub dash --right 'subscribe:**') node dist/examples/subscriber.js 'sensors.**'
 //
-// or `node dist/examples/subscriber.js <url> <token> [pattern]`. With PUBKEEPER_TOKEN_FILE the token
-// is re-read from that file on every connect and refresh, so rotating the file renews it.
-// PUBKEEPER_TRANSPORT=pcp speaks PCP v2 instead (then the URL is ws://host:port).
+// The one argument is the pattern (default **, or PUBKEEPER_PATTERN). The server is
+// ws://127.0.0.1:9898/ws unless --url or PUBKEEPER_URL says otherwise; the token comes from --token
+// or PUBKEEPER_TOKEN, or with PUBKEEPER_TOKEN_FILE is re-read from that file on every connect and
+// refresh, so rotating the file renews it. PUBKEEPER_TRANSPORT=pcp speaks PCP v2 instead (then the
+// URL is ws://host:port). Built into dist/examples/ by `npm run build`.
 import { readFileSync } from 'node:fs';
-import { DiscoveryClient, pcpTransport, type BrewerEventArgs, type TokenProvider } from '../src/index.js';
+import { parseArgs } from 'node:util';
+import { DiscoveryClient, pcpTransport, type BrewerEventArgs, type TokenProvider } from '../src/client/index.js';
 
-const [urlArg, tokenArg, patternArg] = process.argv.slice(2);
-const url = urlArg ?? process.env.PUBKEEPER_URL ?? 'ws://127.0.0.1:9898/ws';
-const pattern = patternArg ?? process.env.PUBKEEPER_PATTERN ?? '**';
+const { values: flags, positionals } = parseArgs({ options: { url: { type: 'string' }, token: { type: 'string' } }, allowPositionals: true });
+const url = flags.url ?? process.env.PUBKEEPER_URL ?? 'ws://127.0.0.1:9898/ws';
+const pattern = positionals[0] ?? process.env.PUBKEEPER_PATTERN ?? '**';
 const tokenFile = process.env.PUBKEEPER_TOKEN_FILE;
-const fixedToken = tokenArg ?? process.env.PUBKEEPER_TOKEN;
+const fixedToken = flags.token ?? process.env.PUBKEEPER_TOKEN;
 const token: string | TokenProvider | undefined = tokenFile ? () => readFileSync(tokenFile, 'utf8').trim() : fixedToken;
-if (token === undefined) {
-  process.stderr.write('usage: subscriber [url] [token] [pattern] (or PUBKEEPER_URL, PUBKEEPER_TOKEN / PUBKEEPER_TOKEN_FILE)\n');
+if (token === undefined || positionals.length > 1) {
+  process.stderr.write('usage: subscriber [--url ws://HOST:PORT/ws] [--token JWT] [pattern] (or PUBKEEPER_URL, PUBKEEPER_TOKEN / PUBKEEPER_TOKEN_FILE, PUBKEEPER_PATTERN)\n');
   process.exit(2);
 }
 

@@ -7,6 +7,7 @@ import { DiscoveryClientError, closedError, requestError } from './discoveryErro
 import type { BrewerEventArgs } from './pubkeeperClient.js';
 import { KnownBrewers, type BrewerChange } from './reconcile.js';
 import { RecordedRequests, type Waiter } from './recordedRequests.js';
+import { invalidServerUrl } from './serverUrl.js';
 import { ReconnectLoop, type Attempt, type LoopHost } from './reconnectLoop.js';
 import { SessionReplay } from './sessionReplay.js';
 import { DEFAULT_RECONCILE_SETTLE_MS, SettleWindow, checkSettleMs } from './settleWindow.js';
@@ -89,6 +90,11 @@ export class DiscoveryClient extends EventEmitter<DiscoveryClientEvents> {
     super();
     const urls = typeof options.url === 'string' ? [options.url] : [...options.url];
     if (urls.length === 0) throw new Error('DiscoveryClient needs at least one server URL.');
+    // A URL that can never connect is the caller's mistake, not a reason to retry forever.
+    for (const url of urls) {
+      const invalid = invalidServerUrl(url);
+      if (invalid) throw invalid;
+    }
     const { token } = options;
     const provider: TokenProvider = typeof token === 'string' ? () => token : token;
     const transport = options.transport ?? pubkeeperTransport();

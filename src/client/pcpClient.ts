@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import { codeOfWireText, type ErrorCode } from '../protocol/errors.js';
 import { BROKER_URI, MessageType } from '../protocol/pcp/message.js';
 import type { Brewer } from '../protocol/pubkeeper/packets.js';
+import { invalidServerUrl } from './serverUrl.js';
 import {
   InvalidMessageError,
   binaryFrame,
@@ -130,8 +131,10 @@ export class PcpClient extends EventEmitter<PcpClientEvents> {
     socket.on('error', () => undefined);
   }
 
-  /** `baseUrl` is the server's `ws://host:port`. */
+  /** `baseUrl` is the server's `ws://host:port`; anything but a ws:// or wss:// URL rejects at once (INVALID_URL). */
   static connect(baseUrl: string, options: PcpClientOptions): Promise<PcpClient> {
+    const invalid = invalidServerUrl(baseUrl);
+    if (invalid) return Promise.reject(invalid);
     const type = options.type ?? 'agent';
     const url = new URL(`/pcp/v2.0/${encodeURIComponent(type)}`, baseUrl);
     const wsOptions: WebSocket.ClientOptions = { ...options.ws };

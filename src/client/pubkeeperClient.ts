@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import { codeOfWireText, type ErrorCode } from '../protocol/errors.js';
 import { JSON_SUBPROTOCOL, Packet } from '../protocol/pubkeeper/packets.js';
 import type { Brewer } from '../protocol/pubkeeper/packets.js';
+import { invalidServerUrl } from './serverUrl.js';
 import { InvalidMessageError, binaryFrame, checkServerFrame, decodeServerEnvelope, type BrewerEventArgs } from './inbound.js';
 
 export { InvalidMessageError, type BrewerEventArgs, type InvalidMessageCode } from './inbound.js';
@@ -76,7 +77,10 @@ export class PubkeeperClient extends EventEmitter<ClientEvents> {
     socket.on('error', () => undefined);
   }
 
+  /** Rejects at once with a PubkeeperError INVALID_URL for a URL that is not ws:// or wss://. */
   static connect(url: string, options: ConnectOptions = {}): Promise<PubkeeperClient> {
+    const invalid = invalidServerUrl(url);
+    if (invalid) return Promise.reject(invalid);
     const protocols = options.legacySubprotocol === false ? [] : [JSON_SUBPROTOCOL];
     const socket = new WebSocket(url, protocols, options.ws);
     return new Promise((resolve, reject) => {

@@ -29,6 +29,7 @@ export const ERROR_CODES = {
   // Raised by the SDK about its own requests and connection; the server never sends them.
   TIMEOUT: { text: 'No answer in time' },
   CONNECTION_CLOSED: { text: 'Connection closed' },
+  INVALID_URL: { text: 'Invalid URL' },
 } as const satisfies Record<string, { text: string; close?: number }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -2,8 +2,9 @@
 // read back from the wire text, or the SDK's own for a timeout or a closed connection.
 import { describe, expect, it } from 'vitest';
 import { PcpClient, PcpConnectError, PcpRequestError } from '../../src/client/pcpClient.js';
-import { PubkeeperRequestError } from '../../src/client/pubkeeperClient.js';
-import { codeOfWireText } from '../../src/protocol/errors.js';
+import { DiscoveryClient } from '../../src/client/discoveryClient.js';
+import { PubkeeperClient, PubkeeperRequestError } from '../../src/client/pubkeeperClient.js';
+import { codeOfWireText, PubkeeperError } from '../../src/protocol/errors.js';
 import { discovery, FAST, TRANSPORTS } from '../helpers/discovery.js';
 import { startTestServer } from '../helpers/server.js';
 
@@ -59,4 +60,40 @@ describe('SDK errors carry the code', () => {
       await expect(client.subscribe('a.*')).rejects.toMatchObject({ operation: 'close', code: 'CONNECTION_CLOSED' });
     });
   }
+
+  // A URL that can never connect fails at once with INVALID_URL, before any socket: the SDK never
+  // retries it (the DiscoveryClient would otherwise back off and try again forever).
+  const BAD_URLS = ['localhost:9898', 'http://127.0.0.1:9898/ws', '127.0.0.1:9898', 'not a url', ''];
+
+  it('PubkeeperClient.connect rejects an invalid URL with INVALID_URL before opening a socket', async () => {
+    for (const url of BAD_URLS) {
+      const error = await PubkeeperClient.connect(url).catch((e: unknown) => e);
+      expect(error, url).toBeInstanceOf(PubkeeperError);
+      expect(error, url).toMatchObject({ code: 'INVALID_URL', message: expect.stringMatching(/^Invalid URL: .*ws:\/\//) });
+    }
+  });
+
+  it('PcpClient.connect rejects an invalid base URL with INVALID_URL before opening a socket', async () => {
+    for (const url of BAD_URLS) {
+      const error = await PcpClient.connect(url, { token: 'x.y.z' }).catch((e: unknown) => e);
+      expect(error, url).toBeInstanceOf(PubkeeperError);
+      expect(error, url).toMatchObject({ code: 'INVALID_URL' });
+    }
+  });
+
+  it('the DiscoveryClient constructor throws INVALID_URL for any invalid URL of its list, instead of retrying it', () => {
+    for (const url of BAD_URLS) {
+      let thrown: unknown;
+      try {
+        new DiscoveryClient({ url, token: 't' });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown, url).toBeInstanceOf(PubkeeperError);
+      expect(thrown, url).toMatchObject({ code: 'INVALID_URL', message: expect.stringContaining(JSON.stringify(url)) });
+    }
+    expect(() => new DiscoveryClient({ url: ['ws://127.0.0.1:9898/ws', 'http://backup:9898/ws'], token: 't' })).toThrow(/^Invalid URL: "http:\/\/backup:9898\/ws"/);
+    // wss:// is as good as ws://; nothing is opened until the first call.
+    expect(new DiscoveryClient({ url: 'wss://example.invalid/ws', token: 't' })).toBeInstanceOf(DiscoveryClient);
+  });
 });
