@@ -123,6 +123,17 @@ const PLANS: Record<string, Plan> = {
     'installs the checkout and runs this very suite (CI does both: .ci/run); its `npx pubkeeper serve` is what the shared server is, and test/integration/package.test.ts shows npx does not rebuild',
   ),
   'Quick start #2': sh(({ stdout }) => expect(claimsOf(stdout)).toMatchObject([{ sub: 'alice', rights: ['all'] }])),
+  // The bash line, sourced in bash, must register the completion (zsh is not on these machines;
+  // test/integration/cliHelp.test.ts checks its script).
+  'Shell completion #1': {
+    run: async (snippet, ctx) => {
+      const [bashLine] = snippet.code.split('\n');
+      expect(bashLine).toMatch(/^source <\(npx pubkeeper completion bash\)/);
+      const shell = runShell(`set -e -o pipefail\n${bashLine}\ncomplete -p pubkeeper`, ctx.doc.dir, ctx.doc.env);
+      expect((await shell.exit).code, shell.stderr.join('\n')).toBe(0);
+      expect(shell.stdout.join('\n')).toMatch(/^complete .* pubkeeper$/m);
+    },
+  },
   'Tokens and rights #1': sh(({ stdout }) =>
     expect(claimsOf(stdout)).toMatchObject([
       { sub: 'thermometer-1', rights: ['brew:sensors.*.temperature'] },
