@@ -5,6 +5,7 @@ import { startServer } from '../server/start.js';
 import { parseFlags } from './flags.js';
 import { serveHelp } from './serveHelp.js';
 import type { CliIo } from './io.js';
+import { formattedLog, resolveLogFormat } from './logFormat.js';
 import { LOG_FLUSH_TIMEOUT_MS, stdoutLog } from './stdoutLog.js';
 
 /** pino paths that may carry a token; belt and braces, since we never log one on purpose. */
@@ -34,7 +35,9 @@ export async function serve(args: string[], io: CliIo): Promise<number> {
   const file = typeof values.config === 'string' ? values.config : io.env.PUBKEEPER_CONFIG;
   const config = loadConfig({ file, env: io.env, flags });
   const log = stdoutLog();
-  const logger = pino({ level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, log.stream);
+  const isTTY = process.stdout.isTTY;
+  const destination = await formattedLog(resolveLogFormat(config.logFormat, isTTY), log.stream, isTTY);
+  const logger = pino({ level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destination);
   for (const variable of unknownEnv(io.env)) logger.warn({ variable }, 'unknown PUBKEEPER_* environment variable, ignored: is it misspelt?');
   try {
     const { server } = await startServer({ config, logger, logDrops: log.dropped });
