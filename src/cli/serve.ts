@@ -3,6 +3,7 @@ import { loadConfig, type ConfigSources } from '../config/load.js';
 import { CONFIG_KEYS, envName } from '../config/schema.js';
 import { startServer } from '../server/start.js';
 import type { CliIo } from './io.js';
+import { formattedLog, resolveLogFormat } from './logFormat.js';
 import { knownEnv } from './options.js';
 import { LOG_FLUSH_TIMEOUT_MS, stdoutLog } from './stdoutLog.js';
 
@@ -16,7 +17,9 @@ export const REDACT_PATHS = ['token', '*.token', 'req.headers.authorization', 'h
 export async function serve({ flags, file }: { flags: NonNullable<ConfigSources['flags']>; file: string | undefined }, io: CliIo): Promise<number> {
   const config = loadConfig({ file, env: io.env, flags });
   const log = stdoutLog();
-  const logger = pino({ level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, log.stream);
+  const isTTY = process.stdout.isTTY;
+  const destination = await formattedLog(resolveLogFormat(config.logFormat, isTTY), log.stream, isTTY);
+  const logger = pino({ level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destination);
   for (const variable of unknownEnv(io.env)) logger.warn({ variable }, 'unknown PUBKEEPER_* environment variable, ignored: is it misspelt?');
   try {
     const { server } = await startServer({ config, logger, logDrops: log.dropped });

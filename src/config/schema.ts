@@ -20,6 +20,10 @@ export const configSchema = z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info')
       .describe('pino log level'),
+    logFormat: z
+      .enum(['auto', 'json', 'pretty'])
+      .default('auto')
+      .describe('Log lines: pretty (for people) or json (for machines); auto is pretty when stdout is a terminal'),
     authTimeoutMs: positiveInt.default(10000).describe('/ws session not authenticated by then: close 4001'),
     maxAuthFailures: positiveInt.default(3).describe('Refused tokens before an unauthenticated /ws session closes 4001'),
     pingIntervalMs: positiveInt.default(15000).describe('WebSocket ping interval'),

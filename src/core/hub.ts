@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { CloseCode, CloseReason } from '../protocol/closeCodes.js';
 import { fail, type ErrorCode, type Result } from '../protocol/errors.js';
 import { Revocations } from './admin/revocations.js';
+import type { AuthRefusal, AuthSurface } from './auth/refusal.js';
 import { verifyToken, type Identity, type Keyring } from './auth/verifyToken.js';
 import type { Connection } from './connection.js';
 import type { Dialect } from './dialects/dialect.js';
@@ -40,6 +41,10 @@ export interface HubEvents {
   /** It authenticated, subscribed or unsubscribed. */
   sessionUpdated: [session: Session];
   errorSent: [session: Session, code: ErrorCode];
+  /** A token was checked on `surface`, taking `seconds` (signature and claims, revocation included). */
+  authChecked: [surface: AuthSurface, seconds: number];
+  /** An authentication was refused, on any surface: the edge logs it at info and counts it. */
+  authRefused: [refusal: AuthRefusal];
 }
 
 /**
@@ -61,6 +66,8 @@ export class Hub extends EventEmitter<HubEvents> implements Ports {
     ended: (s, code, reason) => this.endSession(s, code, reason),
     errored: (s, code) => this.emit('errorSent', s, code),
     updated: (s) => this.emit('sessionUpdated', s),
+    authRefused: (s, reason) =>
+      this.refused({ surface: s.pcp ? 'pcp' : 'ws', reason, remoteAddress: s.remoteAddress, sub: s.sub, session: s.id, dialect: s.dialect }),
   };
 
   constructor(
@@ -99,14 +106,22 @@ export class Hub extends EventEmitter<HubEvents> implements Ports {
     this.keyring = keyring;
   }
 
-  verify(token: unknown): Result<Identity> {
-    const verified = verifyToken(token, this.keyring, {
+  /** Checks a token as every surface does, and reports how long it took (`authChecked`). */
+  verify(token: unknown, surface: AuthSurface): Result<Identity> {
+    const started = performance.now();
+    let verified = verifyToken(token, this.keyring, {
       issuer: this.options.issuer,
       audience: this.options.audience,
       maxTokenBytes: this.options.maxTokenBytes,
     });
-    if (verified.ok && this.revocations.refuses(verified.value)) return fail('UNAUTHENTICATED', 'token revoked');
+    if (verified.ok && this.revocations.refuses(verified.value)) verified = fail('UNAUTHENTICATED', 'token revoked');
+    this.emit('authChecked', surface, (performance.now() - started) / 1000);
     return verified;
+  }
+
+  /** Reports a refused authentication; the edge's surfaces (upgrades, admin, metrics) report theirs here too. */
+  refused(refusal: AuthRefusal): void {
+    this.emit('authRefused', refusal);
   }
 
   /** A session of an in-band dialect (JSON, 1.x); it authenticates with its first packets. */

@@ -1,4 +1,5 @@
 import type { Result } from '../protocol/errors.js';
+import type { AuthSurface } from './auth/refusal.js';
 import type { Identity } from './auth/verifyToken.js';
 import type { Notifier } from './notify/notifier.js';
 import type { Inventory } from './pcp/inventory.js';
@@ -37,6 +38,6 @@ export interface Ports {
   readonly notifier: Notifier;
   readonly inventory: Inventory;
   readonly stats: CoreStats;
-  /** Checks a token against the current keys (CONTRACT §3). */
-  verify(token: unknown): Result<Identity>;
+  /** Checks a token against the current keys (CONTRACT §3), on `surface` (for the auth time metric). */
+  verify(token: unknown, surface: AuthSurface): Result<Identity>;
 }

@@ -25,6 +25,7 @@ export function handleHttp(req: IncomingMessage, res: ServerResponse, metrics: M
       return health(res, draining, cluster);
     case '/metrics':
       if (!bearerMatches(req.headers.authorization, metrics.token)) {
+        metrics.scrapeRefused(req.headers.authorization !== undefined, req.socket.remoteAddress);
         return json(res, 401, { error: 'metrics token required: send Authorization: Bearer <token>' }, { 'www-authenticate': 'Bearer' });
       }
       metrics.render().then(

@@ -20,11 +20,12 @@ import { OutputCoalescer } from './edge/outputCoalescer.js';
 import { destroyOnError, handedToWs, pathOf, refuseUpgrade, toBuffer } from './edge/upgrade.js';
 import { createWsServer } from './edge/wsServer.js';
 import { AdminPlane } from './admin/adminPlane.js';
+import { followSessionsAndAuth } from './auditLog.js';
 import { RedisRegistryEngine } from './cluster/redisEngine.js';
 import { handleHttp } from './httpRoutes.js';
 import { Liveness } from './liveness.js';
 import { Metrics } from './metrics.js';
-import { checkPcpUpgrade, isPcpPath, type PcpUpgrade } from './pcpUpgrade.js';
+import { checkPcpUpgrade, isPcpPath, type PcpRefusal, type PcpUpgrade } from './pcpUpgrade.js';
 import { BrewRelay } from './relay/brewRelay.js';
 import { TopicHashes } from './relay/topicHashes.js';
 import { WsConnection } from './wsConnection.js';
@@ -79,6 +80,7 @@ export class PubkeeperServer {
     const { config, logger } = options;
     this.cluster = config.cluster === undefined ? undefined : this.createClusterEngine(config, config.cluster, logger);
     this.hub = new Hub(config, options.keyring, logger, this.cluster);
+    followSessionsAndAuth(this.hub, logger);
     this.liveness = new Liveness(config.pingIntervalMs, config.maxMissedPongs);
     this.listeners = this.socketListeners();
     // [PK-WIRE-3] [PK1-WIRE-1] exactly one offered value: the 1.x binary dialect (1.1 before 1.0),
@@ -145,7 +147,10 @@ export class PubkeeperServer {
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', destroyOnError);
-    if (this.draining) return refuseUpgrade(socket, 503, 'Service Unavailable');
+    if (this.draining) {
+      this.metrics.upgradeRefused('main', 'draining');
+      return refuseUpgrade(socket, 503, 'Service Unavailable');
+    }
     const path = pathOf(req.url);
     const { logger } = this.options;
     if (path === '/ws') {
@@ -159,7 +164,7 @@ export class PubkeeperServer {
     if (isPcpPath(path)) {
       const checked = checkPcpUpgrade(req, this.hub);
       if (!checked.ok) {
-        logger.debug({ status: checked.status, reason: checked.reason }, 'PCP upgrade refused');
+        this.pcpRefused(checked, req.socket.remoteAddress);
         return refuseUpgrade(socket, checked.status, checked.text, `${checked.reason}\n`);
       }
       return this.pcpWss.handleUpgrade(req, socket, head, (ws) => {
@@ -167,13 +172,36 @@ export class PubkeeperServer {
         this.attach(ws, this.connectPcp(ws, socket, checked, req.socket.remoteAddress));
       });
     }
+    this.metrics.upgradeRefused('main', 'not_found');
     refuseUpgrade(socket, 404, 'Not Found');
+  }
+
+  /**
+   * A refused PCP upgrade, counted; a token at fault (401) or without the right (403) is a refused
+   * authentication, logged at info as every other one is; a bad client type too, with its reason.
+   */
+  private pcpRefused(refusal: PcpRefusal, remoteAddress: string | undefined): void {
+    this.metrics.upgradeRefused('main', refusal.label);
+    const { logger } = this.options;
+    if (refusal.auth) this.hub.refused({ surface: 'pcp', reason: refusal.auth.reason, sub: refusal.auth.sub, remoteAddress });
+    else if (refusal.label === 'bad_type') logger.info({ status: refusal.status, reason: refusal.reason, remoteAddress }, 'PCP upgrade refused');
+    else logger.debug({ status: refusal.status, reason: refusal.reason, remoteAddress }, 'PCP upgrade refused');
   }
 
   /** The relay on its own port, asking this server who a token is and which topic a hash names. */
   private createRelay(config: Config, logger: Logger): BrewRelay {
     const hashes = new TopicHashes(this.hub);
-    return new BrewRelay({ config, logger, authority: { verify: (token) => this.hub.verify(token), topicOf: (key) => hashes.topicOf(key) } });
+    return new BrewRelay({
+      config,
+      logger,
+      authority: {
+        verify: (token) => this.hub.verify(token, 'relay'),
+        refused: (refusal) => this.hub.refused(refusal),
+        topicOf: (key) => hashes.topicOf(key),
+      },
+      // Called only once listening, so after `metrics` exists.
+      upgradeRefused: (reason) => this.metrics.upgradeRefused('relay', reason),
+    });
   }
 
   private connectPcp(ws: WebSocket, socket: Duplex, upgrade: Extract<PcpUpgrade, { ok: true }>, remoteAddress: string | undefined): InboundFrames {
@@ -189,7 +217,7 @@ export class PubkeeperServer {
     this.bound.set(ws, inbound);
     this.sockets.add(ws);
     this.liveness.watch(ws);
-    inbound.session.debug('session opened');
+    inbound.session.info('session opened');
     ws.on('message', this.listeners.message);
     ws.on('error', this.listeners.error);
     ws.on('close', this.listeners.close);
@@ -221,8 +249,8 @@ export class PubkeeperServer {
     this.sockets.delete(ws);
     this.liveness.forget(ws);
     if (inbound === undefined) return;
+    // The "session closed" line follows from the hub's sessionEnded (auditLog.ts).
     inbound.session.close(code, reason.toString());
-    inbound.session.debug({ code }, 'session closed');
   }
 
   private createClusterEngine(config: Config, url: string, logger: Logger): RedisRegistryEngine {

@@ -23,7 +23,7 @@ function rig() {
   const keys = tempKeys();
   const hub = new Hub(loadConfig(), { keys: keys.keys.verification }, silentLogger);
   const identity = (sub: string, rights: unknown[] = ['all']) => {
-    const verified = hub.verify(keys.mint(sub, rights));
+    const verified = hub.verify(keys.mint(sub, rights), 'ws');
     if (!verified.ok) throw verified.error;
     return verified.value;
   };

@@ -11,7 +11,7 @@ import type { RequestContext } from './dialect.js';
  */
 export function answerAuthenticate(ctx: RequestContext, result: Result<Identity>, status: (authenticated: boolean) => Frame): void {
   if (!result.ok) ctx.fail(result.error);
-  else ctx.session.debug('authenticated');
+  else ctx.session.debug('token accepted');
   ctx.session.send(status(ctx.session.identity !== undefined));
   if (!result.ok) ctx.authRefused();
 }

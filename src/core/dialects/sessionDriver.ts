@@ -31,7 +31,7 @@ export class SessionDriver<Request> implements RequestContext {
     if (dialect.inBandAuth) {
       session.authTimer = session.setTimer(ports.options.authTimeoutMs, () => {
         if (session.identity) return;
-        session.log.warn('not authenticated in time, closing');
+        session.authRefused('timeout');
         session.close(CloseCode.AUTH_TIMEOUT, CloseReason.AUTH_TIMEOUT);
       });
     }
@@ -97,7 +97,7 @@ export class SessionDriver<Request> implements RequestContext {
   authRefused(): void {
     if (!this.dialect.inBandAuth?.limitsRefusals || this.session.identity) return;
     if (++this.authFailures < this.ports.options.maxAuthFailures) return;
-    this.session.log.warn({ failures: this.authFailures }, 'too many failed authentications, closing');
+    this.session.authRefused('too_many_failures');
     this.session.close(CloseCode.AUTH_TIMEOUT, CloseReason.AUTH_REFUSED);
   }
 }

@@ -1,4 +1,5 @@
 import { fail, ok, type Result } from '../../protocol/errors.js';
+import { refusalReason } from '../auth/refusal.js';
 import { holdsToken, type Identity } from '../auth/verifyToken.js';
 import type { Ports } from '../ports.js';
 import type { Session } from '../sessions/session.js';
@@ -16,14 +17,22 @@ export function authenticate(ports: Ports, session: Session, token: unknown): Re
   // [PK-AUTH-7] a refresh costs a signature check and a pass over what the session holds: metered,
   // before either.
   if (session.identity !== undefined && session.refreshes.spend()) {
+    session.authRefused('too_many_refreshes');
     return fail('LIMIT_EXCEEDED', `at most ${session.limits.maxTokenRefreshesPer10s} token refreshes per 10 s`);
   }
-  const verified = ports.verify(token);
-  if (!verified.ok) return verified;
+  const verified = ports.verify(token, session.pcp ? 'pcp' : 'ws');
+  if (!verified.ok) {
+    session.authRefused(refusalReason(verified.error.detail));
+    return verified;
+  }
   const identity = verified.value;
   if (session.identity && session.identity.sub !== identity.sub) {
+    session.authRefused('other_subject');
     return fail('LACK_PERMISSIONS', `token is for another client than ${session.identity.sub}`);
   }
+  const first = session.identity === undefined;
   adoptIdentity(ports, session, identity);
+  // Who an in-band session is becomes known here (a PCP session's, at its upgrade); refreshes are debug lines.
+  if (first) session.info('session authenticated');
   return ok(identity);
 }

@@ -1,6 +1,7 @@
 import { CloseCode, CloseReason } from '../../protocol/closeCodes.js';
 import type { ErrorCode } from '../../protocol/errors.js';
 import type { OutgoingMessage } from '../../protocol/pcp/message.js';
+import type { AuthRefusalReason } from '../auth/refusal.js';
 import type { Identity } from '../auth/verifyToken.js';
 import type { Connection, Frame } from '../connection.js';
 import type { Logger } from '../logger.js';
@@ -43,6 +44,8 @@ export interface SessionHooks {
   errored(session: Session, code: ErrorCode): void;
   /** What the session is changed: it authenticated, subscribed or unsubscribed. */
   updated(session: Session): void;
+  /** A token it sent was refused, or it never authenticated in time. */
+  authRefused(session: Session, reason: AuthRefusalReason): void;
 }
 
 export interface SessionInit {
@@ -151,6 +154,17 @@ export class Session {
     if (this.parentLog.isLevelEnabled('debug')) this.log.debug(obj, msg);
   }
 
+  /**
+   * A lifecycle line at info (opened, authenticated, closed), written on the parent logger with
+   * the session's fields rather than on the session's own logger: every session writes these, and
+   * a child logger each would cost every idle session its bindings.
+   */
+  info(msg: string, fields?: Record<string, unknown>): void {
+    const log = this.parentLog;
+    if (!log.isLevelEnabled('info')) return;
+    log.info({ session: this.id, dialect: this.dialect, uri: this.pcp?.uri, sub: this.sub, remoteAddress: this.remoteAddress, ...fields }, msg);
+  }
+
   /** The first identity was adopted: a logger made before it takes on the subject. */
   subjectKnown(sub: string): void {
     if (this.logger) this.logger = this.logger.child({ sub });
@@ -181,6 +195,11 @@ export class Session {
       return false;
     }
     return true;
+  }
+
+  /** Tells the hub a token of this session's was refused (logged at info and counted at the edge). */
+  authRefused(reason: AuthRefusalReason): void {
+    this.hooks.authRefused(this, reason);
   }
 
   /** Tells the hub the session changed (for the admin feed). */

@@ -132,9 +132,8 @@ export class AdminPlane {
     // [ADM-AUTH-1] the token first: nothing else is read or done for a refused one.
     const admin = checkAdmin(req, this.hub);
     if (!admin.ok) {
-      // A valid token without the right is worth an operator's attention; anonymous probing is not.
-      if (admin.status === 403) this.log.warn({ path, status: 403 }, 'admin request refused');
-      else this.log.debug({ path, status: admin.status }, 'admin request refused');
+      // Logged and counted with every other refused authentication (server/authLog.ts).
+      this.hub.refused({ surface: 'admin', reason: admin.reason, sub: admin.sub, remoteAddress: req.socket.remoteAddress, path });
       return this.refuse(req, res, admin.status, admin.error);
     }
     const method = req.method ?? 'GET';

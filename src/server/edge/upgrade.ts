@@ -19,6 +19,18 @@ export function handedToWs(socket: Duplex): void {
   socket.off('error', destroyOnError);
 }
 
+/** Which listener refused an upgrade: the main port or the relay's. */
+export type Listener = 'main' | 'relay';
+
+/** Why an upgrade got an HTTP answer instead of a WebSocket: a closed set of label values. */
+export type UpgradeRefusalReason =
+  | 'draining'
+  | 'not_found'
+  | 'bad_type'
+  | 'bad_subprotocol'
+  | 'unauthorized'
+  | 'forbidden';
+
 /** Refuses an upgrade with a plain HTTP answer; no WebSocket ever exists for it. */
 export function refuseUpgrade(socket: Duplex, status: number, text: string, body = ''): void {
   const length = Buffer.byteLength(body);

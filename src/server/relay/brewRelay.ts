@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Config } from '../../config/schema.js';
+import { refusalReason, type AuthRefusal } from '../../core/auth/refusal.js';
 import type { Identity } from '../../core/auth/verifyToken.js';
 import type { Frame } from '../../core/connection.js';
 import type { Logger } from '../../core/logger.js';
@@ -16,7 +17,7 @@ import { ConnectionGuard } from '../edge/connectionGuard.js';
 import { closeHttp, listen } from '../edge/listen.js';
 import { OpenSockets } from '../edge/openSockets.js';
 import { OutputCoalescer } from '../edge/outputCoalescer.js';
-import { bearerToken, destroyOnError, handedToWs, pathOf, refuseUpgrade, toBuffer } from '../edge/upgrade.js';
+import { bearerToken, destroyOnError, handedToWs, pathOf, refuseUpgrade, toBuffer, type UpgradeRefusalReason } from '../edge/upgrade.js';
 import { preFramedBinary } from '../edge/wsFrame.js';
 import { createWsServer } from '../edge/wsServer.js';
 import { Liveness } from '../liveness.js';
@@ -25,6 +26,8 @@ import { WsConnection } from '../wsConnection.js';
 /** What the relay asks the server: who a token is, and which topic a hash stands for. */
 export interface RelayAuthority {
   verify(token: unknown): Result<Identity>;
+  /** Reports a refused token (logged and counted with every other refused authentication). */
+  refused(refusal: AuthRefusal): void;
   /** The registered topic whose SHA-256 (lowercase hex) is `key`. */
   topicOf(key: string): string | undefined;
 }
@@ -34,6 +37,8 @@ export interface BrewRelayOptions {
   logger: Logger;
   /** Without one, only `relayAllowAnonymous` lets anybody in. */
   authority?: RelayAuthority;
+  /** Counts an upgrade answered with an HTTP error (`pubkeeper_upgrades_refused_total`). */
+  upgradeRefused?: (reason: UpgradeRefusalReason) => void;
 }
 
 export interface BrewRelayStats {
@@ -153,10 +158,18 @@ export class BrewRelay {
   /** [RELAY-1] `GET /` with an acceptable subprotocol, or an HTTP refusal. */
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', destroyOnError);
-    if (this.closing) return refuseUpgrade(socket, 503, 'Service Unavailable');
-    if (pathOf(req.url) !== '/') return refuseUpgrade(socket, 404, 'Not Found');
+    const refused = this.options.upgradeRefused;
+    if (this.closing) {
+      refused?.('draining');
+      return refuseUpgrade(socket, 503, 'Service Unavailable');
+    }
+    if (pathOf(req.url) !== '/') {
+      refused?.('not_found');
+      return refuseUpgrade(socket, 404, 'Not Found');
+    }
     const offered = offeredSubprotocols(req.headers['sec-websocket-protocol']);
     if (selectRelaySubprotocol(offered) === undefined) {
+      refused?.('bad_subprotocol');
       return refuseUpgrade(socket, 400, 'Bad Request', 'no acceptable subprotocol: offer pubkeeper-1.0.0\n');
     }
     // [RELAY-12] a token unless the relay is open (`--relay-allow-anonymous`).
@@ -166,7 +179,11 @@ export class BrewRelay {
       const verified = token === undefined || !this.options.authority ? undefined : this.options.authority.verify(token);
       if (!verified?.ok) {
         const reason = token === undefined ? 'missing token' : (verified?.error.detail ?? 'token refused');
-        this.options.logger.debug({ reason }, 'relay upgrade refused');
+        const remoteAddress = req.socket.remoteAddress;
+        const refusal = { surface: 'relay' as const, reason: token === undefined ? ('missing' as const) : refusalReason(verified?.error.detail), remoteAddress };
+        if (this.options.authority) this.options.authority.refused(refusal);
+        else this.options.logger.info(refusal, 'authentication refused');
+        refused?.('unauthorized');
         return refuseUpgrade(socket, 401, 'Unauthorized', `${reason}\n`);
       }
       identity = verified.value;

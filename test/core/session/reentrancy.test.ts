@@ -41,8 +41,8 @@ describe('core: a slow consumer cut in the middle of another operation', () => {
 
   it('an inventory subscriber cut during a flush: its departure reaches the others in the next batch', async () => {
     const { hub, keys } = memoryHub({ maxUnsentBytes: 10 });
-    const all = hub.verify(keys.mint('y', ['all']));
-    const allX = hub.verify(keys.mint('x', ['all']));
+    const all = hub.verify(keys.mint('y', ['all']), 'ws');
+    const allX = hub.verify(keys.mint('x', ['all']), 'ws');
     if (!all.ok || !allX.ok) throw new Error('test tokens refused');
     const yConn = new MemoryConnection();
     const xConn = new MemoryConnection();

@@ -21,7 +21,7 @@ function session(uri?: string): Session {
     conn: new MemoryConnection(),
     log: silentLogger,
     limits,
-    hooks: { ended: () => undefined, errored: () => undefined, updated: () => undefined },
+    hooks: { ended: () => undefined, errored: () => undefined, updated: () => undefined, authRefused: () => undefined },
     ...(pcp ? { pcp } : {}),
   });
 }

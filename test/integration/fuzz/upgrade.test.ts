@@ -49,7 +49,7 @@ describe('fuzz: no input crashes the process or touches another session', () => 
       const label = `${toRelay ? 'relay' : 'main'} ${fullPath.slice(0, 60)} ${place} ${protocol} -> ${status}`;
       const allowed = toRelay ? [101, 400, 404] : [101, 400, 401, 403, 404];
       if (!allowed.includes(status)) problems.push(`unexpected status: ${label}`);
-      if (!toRelay && status === 101 && fullPath.startsWith('/pcp/') && !offered.some((tk) => t.server.hub.verify(tk).ok)) {
+      if (!toRelay && status === 101 && fullPath.startsWith('/pcp/') && !offered.some((tk) => t.server.hub.verify(tk, 'pcp').ok)) {
         problems.push(`a PCP session without a valid token: ${label}`);
       }
     }
