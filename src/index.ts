@@ -11,6 +11,7 @@ export { PcpClient, PcpConnectError, PcpRequestError, type PcpClientOptions, typ
 export { InvalidMessageError, type InvalidMessageCode } from './client/inbound.js';
 export { MessageType as PcpMessageType, BROKER_URI } from './protocol/pcp/message.js';
 export { DiscoveryClient, DiscoveryClientError, type DiscoveryClientOptions, type DiscoveryClientEvents, type DiscoveryOperation } from './client/discoveryClient.js';
+export { type ClientTlsOptions } from './client/tls.js';
 export { DEFAULT_RECONCILE_SETTLE_MS } from './client/settleWindow.js';
 export { pubkeeperTransport, pcpTransport, TokenRefusedError, type DiscoveryTransport, type TransportSession, type SessionHandlers, type TransportOptions, type PcpTransportOptions } from './client/transports.js';
 export { DEFAULT_BACKOFF, fullJitterDelay, closePolicy, seededRandom, type BackoffOptions, type ClosePolicy, type RandomSource } from './client/backoff.js';
