@@ -5,6 +5,7 @@ export { PubkeeperClient, PubkeeperRequestError, type BrewerEventArgs, type Clie
 export { PcpClient, PcpConnectError, PcpRequestError, type PcpClientEvents, type PcpClientOptions, type PcpV2Message, type InventoryChange } from './pcpClient.js';
 export { InvalidMessageError, type InvalidMessageCode } from './inbound.js';
 export { DiscoveryClient, DiscoveryClientError, type DiscoveryClientOptions, type DiscoveryClientEvents, type DiscoveryOperation } from './discoveryClient.js';
+export { type ClientTlsOptions } from './tls.js';
 export { DEFAULT_RECONCILE_SETTLE_MS } from './settleWindow.js';
 export { pubkeeperTransport, pcpTransport, TokenRefusedError, type DiscoveryTransport, type TransportSession, type SessionHandlers, type TransportOptions, type PcpTransportOptions } from './transports.js';
 export { DEFAULT_BACKOFF, fullJitterDelay, closePolicy, seededRandom, type BackoffOptions, type ClosePolicy, type RandomSource } from './backoff.js';

@@ -16,18 +16,25 @@ import {
   type InventoryChange,
   type PcpV2Message,
 } from './inbound.js';
+import { certificateCn, withTls, type ClientTlsOptions } from './tls.js';
 
 export { InvalidMessageError, type InvalidMessageCode, type InventoryChange, type PcpV2Message } from './inbound.js';
 
 export interface PcpClientOptions {
-  token: string;
-  /** The client type: the URI is `pcp://<token sub>/<type>`. Default `agent`. */
+  /**
+   * The token, sent at the upgrade. Optional only with a client certificate (`tls.cert`) the
+   * server accepts instead (`--tls-ca`); given both, the server goes by the token.
+   */
+  token?: string;
+  /** The client type: the URI is `pcp://<token sub, else certificate CN>/<type>`. Default `agent`. */
   type?: string;
   /** How the token travels at the upgrade. Default `header`. */
   tokenIn?: 'header' | 'query';
   /** Default timeout of `request` and the broker calls. */
   timeoutMs?: number;
   ws?: WebSocket.ClientOptions;
+  /** For a `wss://` server: a private CA, and a client certificate with its key. */
+  tls?: ClientTlsOptions;
 }
 
 /** The broker answered a request with error_message or unauthorized, or nothing came in time. */
@@ -131,17 +138,26 @@ export class PcpClient extends EventEmitter<PcpClientEvents> {
     socket.on('error', () => undefined);
   }
 
-  /** `baseUrl` is the server's `ws://host:port`; anything but a ws:// or wss:// URL rejects at once (INVALID_URL). */
+  /** `baseUrl` is the server's `ws://host:port` or `wss://host:port`; anything else rejects at once (INVALID_URL). */
   static connect(baseUrl: string, options: PcpClientOptions): Promise<PcpClient> {
     const invalid = invalidServerUrl(baseUrl);
     if (invalid) return Promise.reject(invalid);
     const type = options.type ?? 'agent';
     const url = new URL(`/pcp/v2.0/${encodeURIComponent(type)}`, baseUrl);
-    const wsOptions: WebSocket.ClientOptions = { ...options.ws };
-    if (options.tokenIn === 'query') url.searchParams.set('token', options.token);
-    else wsOptions.headers = { ...wsOptions.headers, authorization: `Bearer ${options.token}` };
+    const wsOptions = withTls(options.ws, options.tls);
+    const { token } = options;
+    const cert = options.tls?.cert;
+    if (token === undefined && cert === undefined) {
+      return Promise.reject(new TypeError('PcpClient.connect needs a token, or a client certificate (tls.cert) over wss'));
+    }
+    // Without a token the request carries no credential: the certificate presented in the
+    // handshake is the identity.
+    if (token !== undefined) {
+      if (options.tokenIn === 'query') url.searchParams.set('token', token);
+      else wsOptions.headers = { ...wsOptions.headers, authorization: `Bearer ${token}` };
+    }
     const socket = new WebSocket(url, wsOptions);
-    const uri = `pcp://${subjectOf(options.token)}/${type}`;
+    const uri = `pcp://${token !== undefined ? subjectOf(token) : certificateCn(cert ?? '')}/${type}`;
     return new Promise((resolve, reject) => {
       socket.once('open', () => resolve(new PcpClient(socket, uri, options.timeoutMs ?? 5000)));
       socket.once('unexpected-response', (_req, res) => {

@@ -5,6 +5,7 @@ import { JSON_SUBPROTOCOL, Packet } from '../protocol/pubkeeper/packets.js';
 import type { Brewer } from '../protocol/pubkeeper/packets.js';
 import { invalidServerUrl } from './serverUrl.js';
 import { InvalidMessageError, binaryFrame, checkServerFrame, decodeServerEnvelope, type BrewerEventArgs } from './inbound.js';
+import { withTls, type ClientTlsOptions } from './tls.js';
 
 export { InvalidMessageError, type BrewerEventArgs, type InvalidMessageCode } from './inbound.js';
 
@@ -44,6 +45,8 @@ export interface ConnectOptions {
   legacySubprotocol?: boolean;
   /** Extra `ws` options (headers, handshake timeout). */
   ws?: WebSocket.ClientOptions;
+  /** For a `wss://` server with a private CA. (/ws authenticates by token only.) */
+  tls?: ClientTlsOptions;
 }
 
 interface Pending {
@@ -82,7 +85,7 @@ export class PubkeeperClient extends EventEmitter<ClientEvents> {
     const invalid = invalidServerUrl(url);
     if (invalid) return Promise.reject(invalid);
     const protocols = options.legacySubprotocol === false ? [] : [JSON_SUBPROTOCOL];
-    const socket = new WebSocket(url, protocols, options.ws);
+    const socket = new WebSocket(url, protocols, withTls(options.ws, options.tls));
     return new Promise((resolve, reject) => {
       socket.once('open', () => resolve(new PubkeeperClient(socket)));
       socket.once('error', reject);

@@ -4,6 +4,7 @@ import type { Brewer } from '../protocol/pubkeeper/packets.js';
 import type { InvalidMessageError } from './inbound.js';
 import { PcpClient, PcpConnectError, PcpRequestError } from './pcpClient.js';
 import { PubkeeperClient, PubkeeperRequestError, type BrewerEventArgs } from './pubkeeperClient.js';
+import type { ClientTlsOptions } from './tls.js';
 
 /** What a session reports back to the DiscoveryClient. Wired only once the session is authenticated. */
 export interface SessionHandlers {
@@ -56,6 +57,8 @@ export interface TransportOptions {
    * considered dead and dropped, so a half-open connection is noticed. 0 disables. Default 15000.
    */
   pingIntervalMs?: number;
+  /** For a `wss://` server with a private CA; on PCP, a client certificate too (the token still decides who the session is). */
+  tls?: ClientTlsOptions;
 }
 
 const DEFAULTS = { connectTimeoutMs: 10_000, requestTimeoutMs: 10_000, pingIntervalMs: 15_000 } as const;
@@ -66,7 +69,7 @@ export function pubkeeperTransport(options: TransportOptions = {}): DiscoveryTra
   return {
     name: 'pubkeeper-json',
     async connect(url, token, handlers) {
-      const client = await PubkeeperClient.connect(url, { ws: { handshakeTimeout: connectTimeoutMs } });
+      const client = await PubkeeperClient.connect(url, { ws: { handshakeTimeout: connectTimeoutMs }, tls: options.tls });
       let authenticated: boolean;
       try {
         authenticated = await bounded(client.authenticate(token), requestTimeoutMs, client.socket);
@@ -112,7 +115,7 @@ export function pcpTransport(options: PcpTransportOptions = {}): DiscoveryTransp
     async connect(url, token, handlers) {
       let client: PcpClient;
       try {
-        client = await PcpClient.connect(url, { token, type, timeoutMs: requestTimeoutMs, ws: { handshakeTimeout: connectTimeoutMs } });
+        client = await PcpClient.connect(url, { token, type, timeoutMs: requestTimeoutMs, ws: { handshakeTimeout: connectTimeoutMs }, tls: options.tls });
       } catch (error) {
         if (error instanceof PcpConnectError && error.status === 401) throw new TokenRefusedError(error.message);
         throw error;

@@ -62,6 +62,10 @@ export const configSchema = z
     maxTokenRefreshesPer10s: positiveInt.default(20).describe('Token refreshes per session per 10 s ("Limit exceeded")'),
     maxInventoryPatterns: positiveInt.default(64).describe('Patterns in one PCP inventory_request query ("Limit exceeded")'),
     uuidReserveMs: nonNegativeInt.default(30000).describe('How long a brewer uuid stays its sub\'s after its session ended'),
+    tlsCert: z.string().min(1).optional().describe('PEM certificate (chain) file; with --tls-key every surface is served over TLS (https, wss) and nothing in plain text'),
+    tlsKey: z.string().min(1).optional().describe('PEM private key file of --tls-cert'),
+    tlsCa: z.string().min(1).optional().describe('PEM CA bundle; PCP clients may then connect with a certificate it signed instead of a token (needs --tls-cert)'),
+    certRights: z.string().min(1).optional().describe('JSON file {"<CN or *>": [rights…]}: the rights of certificate clients (needs --tls-ca)'),
     metricsToken: z.string().min(1).optional().describe('When set, GET /metrics requires Authorization: Bearer with this value'),
     cluster: z
       .string()

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket, WebSocketServer } from 'ws';
@@ -15,6 +15,7 @@ import { V1_SUBPROTOCOLS, v1VersionOf } from '../protocol/pubkeeper-v1/packets.j
 import { JSON_SUBPROTOCOL } from '../protocol/pubkeeper/packets.js';
 import { ConnectionGuard } from './edge/connectionGuard.js';
 import { closeHttp, listen } from './edge/listen.js';
+import { createListener, type Listener } from './edge/listener.js';
 import { OpenSockets } from './edge/openSockets.js';
 import { OutputCoalescer } from './edge/outputCoalescer.js';
 import { destroyOnError, handedToWs, pathOf, refuseUpgrade, toBuffer } from './edge/upgrade.js';
@@ -27,6 +28,8 @@ import { Liveness } from './liveness.js';
 import { Metrics } from './metrics.js';
 import { checkPcpUpgrade, isPcpPath, type PcpRefusal, type PcpUpgrade } from './pcpUpgrade.js';
 import { BrewRelay } from './relay/brewRelay.js';
+import type { CertRights } from './tls/certRights.js';
+import { loadTls, type TlsSettings } from './tls/tlsSettings.js';
 import { TopicHashes } from './relay/topicHashes.js';
 import { WsConnection } from './wsConnection.js';
 
@@ -39,6 +42,8 @@ export interface ServerOptions {
   keyring: Keyring;
   /** Log lines the logger's destination dropped so far, for `pubkeeper_log_lines_dropped_total`. */
   logDrops?: () => number;
+  /** The TLS files, already read (`startServer` reads them first); else read here from the config. */
+  tls?: TlsSettings;
 }
 
 /** What ws calls on a socket's events, `this` being the socket: one set for every socket. */
@@ -56,7 +61,11 @@ interface SocketListeners {
 export class PubkeeperServer {
   readonly hub: Hub;
   readonly metrics: Metrics;
-  private readonly http: Server;
+  private readonly http: Listener;
+  /** With client certificates on (`--tls-ca`): the rights of each certificate's CN. */
+  private readonly certRights: CertRights | undefined;
+  /** True when every surface is served over TLS (`--tls-cert`, `--tls-key`). */
+  readonly secure: boolean;
   private readonly wss: WebSocketServer;
   private readonly pcpWss: WebSocketServer;
   private readonly liveness: Liveness;
@@ -78,6 +87,9 @@ export class PubkeeperServer {
 
   constructor(private readonly options: ServerOptions) {
     const { config, logger } = options;
+    const tls = options.tls ?? loadTls(config);
+    this.secure = tls !== undefined;
+    this.certRights = tls?.certRights;
     this.cluster = config.cluster === undefined ? undefined : this.createClusterEngine(config, config.cluster, logger);
     this.hub = new Hub(config, options.keyring, logger, this.cluster);
     followSessionsAndAuth(this.hub, logger);
@@ -91,7 +103,7 @@ export class PubkeeperServer {
     });
     // PCP picks no subprotocol (the version is in the path); ws would echo the first offered one.
     this.pcpWss = createWsServer({ maxPayload: config.maxFrameBytes, handleProtocols: () => false });
-    this.relay = config.relayPort === undefined ? undefined : this.createRelay(config, logger);
+    this.relay = config.relayPort === undefined ? undefined : this.createRelay(config, logger, tls);
     this.metrics = new Metrics(this.hub, this.relay, {
       token: config.metricsToken,
       logDrops: options.logDrops,
@@ -99,10 +111,15 @@ export class PubkeeperServer {
       cluster: this.cluster?.status,
     });
     this.admin = new AdminPlane(this.hub, config, logger, this.metrics.registry, this.cluster?.commands);
-    this.http = createServer((req, res) => {
-      if (this.admin.owns(pathOf(req.url))) return this.admin.handle(req, res);
-      handleHttp(req, res, this.metrics, this.draining !== undefined, this.cluster?.status);
-    });
+    // One handler whether the port speaks TLS or not: every surface of CONTRACT §1 is the same.
+    this.http = createListener(
+      (req, res) => {
+        if (this.admin.owns(pathOf(req.url))) return this.admin.handle(req, res);
+        handleHttp(req, res, this.metrics, this.draining !== undefined, this.cluster?.status);
+      },
+      tls?.main,
+      logger,
+    );
     this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
     this.http.on('clientError', (_err, socket) => socket.destroy());
     this.connections = new ConnectionGuard(this.http, config);
@@ -162,7 +179,7 @@ export class PubkeeperServer {
       });
     }
     if (isPcpPath(path)) {
-      const checked = checkPcpUpgrade(req, this.hub);
+      const checked = checkPcpUpgrade(req, this.hub, this.certRights);
       if (!checked.ok) {
         this.pcpRefused(checked, req.socket.remoteAddress);
         return refuseUpgrade(socket, checked.status, checked.text, `${checked.reason}\n`);
@@ -189,7 +206,7 @@ export class PubkeeperServer {
   }
 
   /** The relay on its own port, asking this server who a token is and which topic a hash names. */
-  private createRelay(config: Config, logger: Logger): BrewRelay {
+  private createRelay(config: Config, logger: Logger, tls: TlsSettings | undefined): BrewRelay {
     const hashes = new TopicHashes(this.hub);
     return new BrewRelay({
       config,
@@ -201,6 +218,7 @@ export class PubkeeperServer {
       },
       // Called only once listening, so after `metrics` exists.
       upgradeRefused: (reason) => this.metrics.upgradeRefused('relay', reason),
+      tls: tls?.relay,
     });
   }
 

@@ -46,8 +46,10 @@ export class V1Client {
     this.closed = new Promise((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   }
 
-  static connect(base: string, token: string, sub: string, type = 'agent'): Promise<V1Client> {
-    const socket = new WebSocket(`${base}/pcp/v1.0/${type}`, { headers: { authorization: `Bearer ${token}` } });
+  /** Without a token (`undefined`), `ws` carries a client certificate (TLS suites). */
+  static connect(base: string, token: string | undefined, sub: string, type = 'agent', ws: WebSocket.ClientOptions = {}): Promise<V1Client> {
+    const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
+    const socket = new WebSocket(`${base}/pcp/v1.0/${type}`, { ...ws, headers });
     onTestFinished(() => socket.terminate());
     return new Promise((resolve, reject) => {
       socket.once('open', () => resolve(new V1Client(socket, `pcp://${sub}/${type}`)));

@@ -23,6 +23,7 @@ export type AuthRefusalReason =
   | 'too_many_failures'
   | 'forbidden'
   | 'wrong_token'
+  | 'bad_certificate'
   | 'other';
 
 /** One refused authentication, as the hub reports it (`authRefused`). Never the token. */

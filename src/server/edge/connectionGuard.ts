@@ -1,5 +1,6 @@
-import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
+import type { Listener } from './listener.js';
 
 /** Connections a listener closed before any HTTP, by why. */
 export interface ConnectionRefusals {
@@ -19,20 +20,29 @@ export interface ConnectionLimits {
  * HTTP request (or upgrade) within the handshake timeout is closed then. A connection that
  * completed one has the HTTP server's own timeouts (keep-alive, headers, request), which the
  * server sets to the same bound.
+ *
+ * Over TLS the counting and the timer are the TCP connection's too, from its first byte, so a
+ * client that never completes the TLS handshake is closed like one that never completes its
+ * request, and counts against the caps meanwhile. The request arrives on the TLS socket that
+ * wraps the TCP one; Node has no public link from one to the other, so the pending TCP socket is
+ * found by the peer's address and port, which no two open connections to one listener share.
  */
 export class ConnectionGuard {
   private total = 0;
   private readonly byAddress = new Map<string, number>();
   private readonly pending = new WeakMap<Socket, NodeJS.Timeout>();
+  /** TLS only: pending TCP sockets by peer (`address|port`), for the TLS socket a request comes on. */
+  private readonly pendingByPeer: Map<string, Socket> | undefined;
   /** Connections closed for a cap or the handshake timeout, for metrics. */
   readonly refused: ConnectionRefusals = { overCap: 0, handshakeTimeout: 0 };
   /** One 'close' listener for every socket (Node calls it on the socket): no closure per connection. */
   private readonly release: (this: Socket) => void;
 
   constructor(
-    http: Server,
+    http: Listener,
     private readonly limits: ConnectionLimits,
   ) {
+    this.pendingByPeer = http instanceof TlsServer ? new Map() : undefined;
     http.headersTimeout = limits.handshakeTimeoutMs;
     http.requestTimeout = limits.handshakeTimeoutMs;
     const closed = (socket: Socket): void => this.closed(socket);
@@ -64,6 +74,7 @@ export class ConnectionGuard {
     }, this.limits.handshakeTimeoutMs);
     timer.unref();
     this.pending.set(socket, timer);
+    this.pendingByPeer?.set(peerOf(socket), socket);
     socket.on('close', this.release);
   }
 
@@ -77,11 +88,21 @@ export class ConnectionGuard {
     else this.byAddress.delete(address);
   }
 
-  /** The connection completed a request or an upgrade: the handshake timer is done with it. */
+  /**
+   * The connection completed a request or an upgrade (or closed): the handshake timer is done
+   * with it. `socket` is the TCP socket, or over TLS the TLS socket wrapping it.
+   */
   private settled(socket: Socket): void {
-    const timer = this.pending.get(socket);
-    if (timer === undefined) return;
-    clearTimeout(timer);
-    this.pending.delete(socket);
+    const tcp = this.pending.has(socket) ? socket : this.pendingByPeer?.get(peerOf(socket));
+    if (tcp === undefined) return;
+    clearTimeout(this.pending.get(tcp));
+    this.pending.delete(tcp);
+    const peer = peerOf(tcp);
+    if (this.pendingByPeer?.get(peer) === tcp) this.pendingByPeer.delete(peer);
   }
+}
+
+/** The peer of a connection; Node keeps it once read, so it is still there after the close. */
+function peerOf(socket: Socket): string {
+  return `${socket.remoteAddress ?? ''}|${socket.remotePort ?? ''}`;
 }

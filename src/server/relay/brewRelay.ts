@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { WebSocket, WebSocketServer } from 'ws';
@@ -15,12 +15,14 @@ import { parseTopic } from '../../protocol/topic.js';
 import { compilePattern } from '../../protocol/topicPattern.js';
 import { ConnectionGuard } from '../edge/connectionGuard.js';
 import { closeHttp, listen } from '../edge/listen.js';
+import { createListener, type Listener } from '../edge/listener.js';
 import { OpenSockets } from '../edge/openSockets.js';
 import { OutputCoalescer } from '../edge/outputCoalescer.js';
 import { bearerToken, destroyOnError, handedToWs, pathOf, refuseUpgrade, toBuffer, type UpgradeRefusalReason } from '../edge/upgrade.js';
 import { preFramedBinary } from '../edge/wsFrame.js';
 import { createWsServer } from '../edge/wsServer.js';
 import { Liveness } from '../liveness.js';
+import type { TlsListenerOptions } from '../tls/tlsSettings.js';
 import { WsConnection } from '../wsConnection.js';
 
 /** What the relay asks the server: who a token is, and which topic a hash stands for. */
@@ -39,6 +41,8 @@ export interface BrewRelayOptions {
   authority?: RelayAuthority;
   /** Counts an upgrade answered with an HTTP error (`pubkeeper_upgrades_refused_total`). */
   upgradeRefused?: (reason: UpgradeRefusalReason) => void;
+  /** Serve wss (with the main port's certificate) instead of ws. */
+  tls?: TlsListenerOptions;
 }
 
 export interface BrewRelayStats {
@@ -82,7 +86,7 @@ class RelayPeer {
  * secure}` pointing here, and patrons connect here from the BREWER_NOTIFY entry.
  */
 export class BrewRelay {
-  private readonly http: Server;
+  private readonly http: Listener;
   private readonly wss: WebSocketServer;
   private readonly liveness: Liveness;
   private readonly peers = new Set<RelayPeer>();
@@ -108,12 +112,16 @@ export class BrewRelay {
       maxPayload: config.relayMaxFrameBytes,
       handleProtocols: (offered) => selectRelaySubprotocol(offered) ?? false,
     });
-    this.http = createServer((req, res) => {
-      const path = pathOf(req.url);
-      const headers = { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' };
-      if (path !== '/') return void res.writeHead(404, headers).end('Not Found\n');
-      res.writeHead(426, { ...headers, Upgrade: 'websocket' }).end('WebSocket upgrade required\n');
-    });
+    this.http = createListener(
+      (req, res) => {
+        const path = pathOf(req.url);
+        const headers = { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' };
+        if (path !== '/') return void res.writeHead(404, headers).end('Not Found\n');
+        res.writeHead(426, { ...headers, Upgrade: 'websocket' }).end('WebSocket upgrade required\n');
+      },
+      options.tls,
+      options.logger,
+    );
     this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
     this.http.on('clientError', (_err, socket) => socket.destroy());
     this.connections = new ConnectionGuard(this.http, config);
