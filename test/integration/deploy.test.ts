@@ -9,6 +9,7 @@ import { BIN, ROOT, runCli, startCli } from '../helpers/cli.js';
 import { nextFrame } from '../helpers/frames.js';
 import { tempDir } from '../helpers/keys.js';
 import { startRedis } from '../helpers/redisServer.js';
+import { testCerts } from '../helpers/tlsCerts.js';
 
 // There is no Docker daemon or systemd on the machines these tests run on: what the deploy files
 // say is checked, and every command they run is run here natively, with their paths mapped onto
@@ -109,6 +110,20 @@ describe('deploy/healthcheck.mjs', () => {
     const after = await runHealthcheck(env);
     expect(after.code).toBe(1);
     expect(after.stderr).toMatch(/^healthcheck: .*ECONNREFUSED/);
+  });
+});
+
+describe('deploy/healthcheck.mjs over TLS', () => {
+  it('follows PUBKEEPER_TLS_CERT: https to a TLS server, whose certificate it need not trust', async () => {
+    const certs = testCerts();
+    const tls = { PUBKEEPER_TLS_CERT: certs.server.certFile, PUBKEEPER_TLS_KEY: certs.server.keyFile };
+    const server = await startCli(['--host', '127.0.0.1', '--port', '0', '--keys', tempKeysDir()], tls);
+    const env = { ...tls, PUBKEEPER_PORT: String(server.port), PUBKEEPER_HOST: '127.0.0.1' };
+    expect(await runHealthcheck(env)).toEqual({ code: 0, stderr: '' });
+    // Plain HTTP to the TLS port gets no answer: without the variable the check fails.
+    const plain = await runHealthcheck({ PUBKEEPER_PORT: String(server.port), PUBKEEPER_HOST: '127.0.0.1' });
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toMatch(/^healthcheck: /);
   });
 });
 

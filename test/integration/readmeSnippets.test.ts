@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT } from '../helpers/cli.js';
+import { PubkeeperClient } from '../../src/client/pubkeeperClient.js';
 import { docDir, runShell, snippetsOf, type DocDir, type Snippet } from '../helpers/docs.js';
 
 interface Context {
@@ -28,6 +29,8 @@ interface Context {
   relayPort: number;
   /** What earlier snippets left for later ones (a token minted in one, used by the next). */
   saved: Map<string, string>;
+  /** The server a snippet started itself (`npx pubkeeper serve --tls-cert …`), on a port of its own. */
+  own?: { port: number; child: ChildProcess };
 }
 
 interface Ran {
@@ -40,9 +43,18 @@ type Plan = { notRun: string } | { run: (snippet: Snippet, ctx: Context) => Prom
 
 const notRun = (reason: string): Plan => ({ notRun: reason });
 
-/** The documented ports become the shared server's. */
-function rewrite(code: string, ctx: Context): string {
-  return code.replaceAll('9898', String(ctx.port)).replaceAll('9899', String(ctx.relayPort));
+/** Which server a snippet's `localhost:9898` is: the shared one, or the one an earlier snippet started. */
+type Target = 'shared' | 'own';
+
+/** The documented ports become the target server's. */
+function rewrite(code: string, ctx: Context, target: Target = 'shared'): string {
+  const port = target === 'own' ? ownServer(ctx).port : ctx.port;
+  return code.replaceAll('9898', String(port)).replaceAll('9899', String(ctx.relayPort));
+}
+
+function ownServer(ctx: Context): { port: number; child: ChildProcess } {
+  if (!ctx.own) throw new Error('no snippet has started a server of its own yet');
+  return ctx.own;
 }
 
 /** `npx pubkeeper serve` lines are the shared server: they must ask for nothing it was not started with. */
@@ -72,10 +84,10 @@ const sh = (check: (ran: Ran, ctx: Context) => void): Plan => ({
 });
 
 /** Runs a JavaScript snippet as an .mjs file in the stand-in checkout and checks its output. */
-const js = (check: (ran: Ran, ctx: Context) => void, env: (ctx: Context) => Record<string, string> = () => ({})): Plan => ({
+const js = (check: (ran: Ran, ctx: Context) => void, env: (ctx: Context) => Record<string, string> = () => ({}), target: Target = 'shared'): Plan => ({
   run: async (snippet, ctx) => {
     const file = join(ctx.doc.dir, `readme-${snippet.line}.mjs`);
-    writeFileSync(file, rewrite(snippet.code, ctx));
+    writeFileSync(file, rewrite(snippet.code, ctx, target));
     const ran = await runNode(file, ctx.doc.dir, { ...ctx.doc.env, ...env(ctx) });
     expect(ran.code, `${snippet.key} (README.md:${snippet.line}) failed:\n${ran.stderr}`).toBe(0);
     check(ran, ctx);
@@ -96,6 +108,98 @@ const jsUntil = (until: RegExp, env: (ctx: Context) => Record<string, string>): 
     }
   },
 });
+
+/** Runs shell lines to their end with bash -e; they must succeed. */
+async function runLines(code: string, ctx: Context, what: string): Promise<Ran> {
+  const shell = runShell(`set -e -o pipefail\n${code}`, ctx.doc.dir, ctx.doc.env);
+  const { code: exit } = await shell.exit;
+  const ran = { code: exit, stdout: shell.stdout.join('\n'), stderr: shell.stderr.join('\n') };
+  expect(ran.code, `${what} failed:\n${ran.stderr}`).toBe(0);
+  return ran;
+}
+
+/**
+ * A snippet that starts a server of its own (`npx pubkeeper serve <flags> [&]`, TLS for one): the
+ * lines before it run first, then the test starts `serve` with those flags as written (on a free
+ * port, in the same directory, replacing any server an earlier snippet started), then the lines
+ * after it run with 9898 meaning that server.
+ */
+const shServing = (check: (ran: Ran | undefined, ctx: Context) => void): Plan => ({
+  run: async (snippet, ctx) => {
+    const lines = snippet.code.split('\n');
+    const at = lines.findIndex((line) => /^npx pubkeeper serve\b/.test(line.trim()));
+    expect(at, `${snippet.key} has no serve line`).toBeGreaterThanOrEqual(0);
+    const before = lines.slice(0, at).join('\n');
+    if (before.trim() !== '') await runLines(before, ctx, snippet.key);
+    const flags = (lines[at] ?? '').trim().replace(/^npx pubkeeper serve/, '').replace(/&\s*$/, '').trim().split(/\s+/).filter(Boolean);
+    await stopOwnServer(ctx);
+    ctx.own = await startServe([...flags, '--host', '127.0.0.1', '--port', '0'], ctx);
+    const after = lines.slice(at + 1).join('\n');
+    check(after.trim() === '' ? undefined : await runLines(rewrite(after, ctx, 'own'), ctx, snippet.key), ctx);
+  },
+});
+
+async function startServe(args: string[], ctx: Context): Promise<{ port: number; relayPort?: number; child: ChildProcess }> {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], { cwd: ctx.doc.dir, env: ctx.doc.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve, reject) => {
+    let relayPort: number | undefined;
+    child.once('exit', (code) => reject(new Error(`serve ${args.join(' ')} exited ${code}: ${stderr}`)));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const entry = JSON.parse(line) as { msg?: string; port?: number; relayPort?: number };
+      if (entry.relayPort !== undefined) relayPort = entry.relayPort;
+      if (entry.msg?.startsWith('listening') && entry.port !== undefined) resolve({ port: entry.port, child, ...(relayPort === undefined ? {} : { relayPort }) });
+    });
+  });
+}
+
+async function stopServe(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+async function stopOwnServer(ctx: Context): Promise<void> {
+  await stopServe(ctx.own?.child);
+  ctx.own = undefined;
+}
+
+/** A token of the stand-in checkout's keys, for the snippets that take one from the environment. */
+async function mint(ctx: Context, sub: string, right: string): Promise<string> {
+  const ran = await runLines(`npx pubkeeper token --sub ${sub} --right '${right}'`, ctx, 'minting a token');
+  return ran.stdout.trim();
+}
+
+/**
+ * The TLS clients snippet: its lines run as written against the TLS server (the last one, watch,
+ * runs until interrupted); a brewer registered over wss must show up in watch's output.
+ */
+const tlsClients: Plan = {
+  run: async (snippet, ctx) => {
+    const { port } = ownServer(ctx);
+    const shell = runShell(`set -e -o pipefail\n${rewrite(snippet.code, ctx, 'own')}`, ctx.doc.dir, ctx.doc.env);
+    // The token its first line exports, for the next snippet (a program reading process.env.TOKEN).
+    ctx.saved.set('TOKEN', await mint(ctx, 'me', 'subscribe:sensors.**'));
+    try {
+      // admin sessions prints its table (and exits 0, or set -e would end the script before watch).
+      await shell.line((l) => l.startsWith('ID ') || l === 'no sessions');
+      const brewer = await PubkeeperClient.connect(`wss://127.0.0.1:${port}/ws`, { tls: { ca: readFileSync(join(ctx.doc.dir, 'ca.pem')) } });
+      try {
+        expect(await brewer.authenticate(await mint(ctx, 'hall', 'all'))).toBe(true);
+        await brewer.registerBrewer('sensors.hall.temperature', { uuid: '7e1a0c2e-0000-4000-8000-00000000aa01' });
+        expect(await shell.line((l) => l.startsWith('+ sensors.hall.temperature'))).toContain('7e1a0c2e-0000-4000-8000-00000000aa01');
+      } finally {
+        await brewer.close();
+      }
+      expect(shell.child.exitCode, shell.stderr.join('\n')).toBeNull();
+    } finally {
+      shell.kill('SIGINT');
+      await shell.exit;
+    }
+  },
+};
 
 function runNode(file: string, cwd: string, env: NodeJS.ProcessEnv): Promise<Ran> {
   return new Promise((resolve, reject) => {
@@ -170,6 +274,18 @@ const PLANS: Record<string, Plan> = {
   }),
   'The admin CLI #1': sh(({ stdout }) => expect(stdout).toMatch(/paris-1|weather\.paris/)),
   'The live topology page #1': sh(({ stdout }) => expect(claimsOf(stdout)).toMatchObject([{ sub: 'ops', rights: ['admin:*'] }])),
+  'TLS #1': shServing((ran) => expect(ran?.stdout).toBe('{"status":"ok"}')),
+  'TLS #2': tlsClients,
+  'TLS #3': js(
+    ({ stdout }) => expect(stdout).toBe('authenticated: true\nconnected as pcp://me/agent\n'),
+    (ctx) => ({ TOKEN: ctx.saved.get('TOKEN') ?? '' }),
+    'own',
+  ),
+  'Client certificates #1': sh((_ran, ctx) =>
+    expect(JSON.parse(readFileSync(join(ctx.doc.dir, 'cert-rights.json'), 'utf8'))).toEqual({ agent1: ['send:pcp://*/controller'], '*': ['inventory:pcp://*/*'] }),
+  ),
+  'Client certificates #2': shServing((ran) => expect(ran).toBeUndefined()),
+  'Client certificates #3': js(({ stdout }) => expect(stdout).toBe('connected as pcp://agent1/agent\n'), () => ({}), 'own'),
   'Several nodes as one (cluster mode) #1': notRun(
     'starts redis-server and three nodes in the background on fixed ports; test/integration/cluster/ runs the same setup (own redis-server, nodes on free ports) and checks /healthz',
   ),
@@ -206,30 +322,15 @@ describe('README snippets', () => {
 
     beforeAll(async () => {
       ctx.doc = docDir();
-      const child = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--relay-port', '0'], {
-        cwd: ctx.doc.dir,
-        env: ctx.doc.env,
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      server = child;
-      await new Promise<void>((resolve, reject) => {
-        child.once('exit', (code) => reject(new Error(`serve exited ${code}`)));
-        createInterface({ input: child.stdout }).on('line', (line) => {
-          const entry = JSON.parse(line) as { msg?: string; port?: number; relayPort?: number };
-          if (entry.relayPort !== undefined) ctx.relayPort = entry.relayPort;
-          if (entry.msg?.startsWith('listening') && entry.port !== undefined) {
-            ctx.port = entry.port;
-            resolve();
-          }
-        });
-      });
+      const shared = await startServe(['--host', '127.0.0.1', '--port', '0', '--relay-port', '0'], ctx);
+      server = shared.child;
+      ctx.port = shared.port;
+      ctx.relayPort = shared.relayPort ?? 0;
     }, 30_000);
 
     afterAll(async () => {
-      if (!server || server.exitCode !== null) return;
-      const exited = new Promise((resolve) => server?.once('exit', resolve));
-      server.kill('SIGTERM');
-      await exited;
+      await stopOwnServer(ctx);
+      await stopServe(server);
     });
 
     for (const snippet of commands) {
