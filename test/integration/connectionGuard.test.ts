@@ -1,25 +1,13 @@
-import { connect as tcpConnect, type Socket } from 'node:net';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import type { Socket } from 'node:net';
+import { describe, expect, it } from 'vitest';
 import { PubkeeperClient } from '../../src/client/pubkeeperClient.js';
 import { eventually } from '../helpers/relay.js';
 import { startTestServer } from '../helpers/server.js';
+import { rawSocket as raw } from '../helpers/rawSocket.js';
 
 // CONTRACT §6b, connections: caps in total and per remote address, and a handshake timeout, on the
 // main port and the relay's, enforced before any byte is parsed. Every test keeps a bystander
 // session working throughout.
-
-/** A raw TCP connection, from `localAddress` (any 127/8 address is loopback on Linux). */
-async function raw(port: number, localAddress = '127.0.0.1'): Promise<Socket & { ended: Promise<void> }> {
-  const socket = tcpConnect({ host: '127.0.0.1', port, localAddress });
-  onTestFinished(() => void socket.destroy());
-  socket.on('error', () => undefined); // a reset by the server is the expected outcome
-  const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
-  return Object.assign(socket, { ended });
-}
 
 /** The status line of a GET on `socket`, proving the server serves it. */
 function statusLine(socket: Socket, path = '/healthz'): Promise<string> {

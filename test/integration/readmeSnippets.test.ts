@@ -19,7 +19,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ROOT } from '../helpers/cli.js';
+import { BIN, ROOT, runNode } from '../helpers/cli.js';
 import { PubkeeperClient } from '../../src/client/pubkeeperClient.js';
 import { docDir, runShell, snippetsOf, type DocDir, type Snippet } from '../helpers/docs.js';
 
@@ -88,7 +88,7 @@ const js = (check: (ran: Ran, ctx: Context) => void, env: (ctx: Context) => Reco
   run: async (snippet, ctx) => {
     const file = join(ctx.doc.dir, `readme-${snippet.line}.mjs`);
     writeFileSync(file, rewrite(snippet.code, ctx, target));
-    const ran = await runNode(file, ctx.doc.dir, { ...ctx.doc.env, ...env(ctx) });
+    const ran = await runNode([file], { ...ctx.doc.env, ...env(ctx) }, ctx.doc.dir);
     expect(ran.code, `${snippet.key} (README.md:${snippet.line}) failed:\n${ran.stderr}`).toBe(0);
     check(ran, ctx);
   },
@@ -201,17 +201,6 @@ const tlsClients: Plan = {
   },
 };
 
-function runNode(file: string, cwd: string, env: NodeJS.ProcessEnv): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [file], { cwd, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const JWT = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 /** The claims of each JWT line of the output (and that every line is one). */

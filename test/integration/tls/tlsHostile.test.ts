@@ -1,27 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { connect as tcpConnect, type Socket } from 'node:net';
+import { connect as tcpConnect } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { captureLogger } from '../../helpers/server.js';
 import { eventually } from '../../helpers/relay.js';
 import { httpsRequest, startTlsServer } from '../../helpers/tlsServer.js';
+import { rawSocket as raw } from '../../helpers/rawSocket.js';
 
 // CONTRACT §6b over TLS: the caps and the handshake timeout hold from a connection's first TCP
 // byte, TLS handshake included, and no handshake failure (plain HTTP, garbage, a client that
 // stops halfway) costs anybody else anything. Every test keeps a bystander session working.
 
-/** A raw TCP connection from `localAddress`, that resolves `ended` when the server drops it. */
-async function raw(port: number, localAddress: string): Promise<Socket & { ended: Promise<void> }> {
-  const socket = tcpConnect({ host: '127.0.0.1', port, localAddress });
-  onTestFinished(() => void socket.destroy());
-  socket.on('error', () => undefined); // a reset by the server is the expected outcome
-  const ended = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
-  return Object.assign(socket, { ended });
-}
 
 /** A TLS client from `localAddress` (over a TCP socket of ours: tls.connect has no such option). */
 function tlsFrom(port: number, localAddress: string, ca: Buffer): TLSSocket {
