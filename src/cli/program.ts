@@ -7,7 +7,8 @@ import type { CliIo } from './io.js';
 import { documented, flagValues, lineage, optionDescription, schemaOptions } from './options.js';
 import { UsageError } from './usageError.js';
 import { packageVersion } from './version.js';
-import { DEFAULT_WATCH_URL } from './watch.js';
+import { DEFAULT_RUN_TIMEOUT_MS, DEFAULT_RUN_TYPE } from './runDefaults.js';
+import { DEFAULT_SERVER_URL } from './serverUrl.js';
 
 /** Runs a command's work and keeps its exit code for `main` (commander only runs actions). */
 export type Run = (work: () => number | Promise<number>) => Promise<void>;
@@ -31,7 +32,7 @@ export function buildProgram(io: CliIo, run: Run, state: ProgramState): Command 
     .version(packageVersion(), '-v, --version', 'print the version');
 
   program.addCommand(serveCommand(io, run)).addCommand(keygenCommand(io, run)).addCommand(tokenCommand(io, run));
-  program.addCommand(watchCommand(io, run)).addCommand(adminCommand(io, run));
+  program.addCommand(watchCommand(io, run)).addCommand(runCommand(io, run)).addCommand(adminCommand(io, run));
   program.addCommand(
     new Command('completion')
       .description('print a shell completion script: source <(pubkeeper completion bash)')
@@ -82,10 +83,30 @@ function watchCommand(io: CliIo, run: Run): Command {
   return new Command('watch')
     .description('print one line per brewer coming (+) or going (-) until interrupted')
     .addArgument(new Argument('<pattern>', 'topic pattern, such as a.* or ** for everything'))
-    .addOption(documented(new Option('--url <url>', 'the server (ws://, wss://, http:// or https://)'), { default: DEFAULT_WATCH_URL, env: 'PUBKEEPER_URL' }))
+    .addOption(documented(new Option('--url <url>', 'the server (ws://, wss://, http:// or https://)'), { default: DEFAULT_SERVER_URL, env: 'PUBKEEPER_URL' }))
     .addOption(documented(new Option('--token <jwt>', 'a token with the right to subscribe to PATTERN; required'), { env: 'PUBKEEPER_TOKEN' }))
     .addOption(documented(new Option('--json', 'one JSON object per line: {"event":"notify"|"removed","topic":…,"brewer":{…}}'), { default: 'false' }))
     .action((pattern: string, _options: unknown, self: Command) => run(async () => (await import('./watch.js')).watch(pattern, flagValues(self), io)));
+}
+
+/** `run TARGET MODULE ACTION`: one PXP request to an agent (CONTRACT §9). */
+function runCommand(io: CliIo, run: Run): Command {
+  return new Command('run')
+    .description('send one PXP request to an agent, print its results as JSON (exit 0) or why not (exit 1)')
+    .addArgument(new Argument('<target>', 'the agent, pcp://NAME/TYPE'))
+    .addArgument(new Argument('<module>', 'the module of the action'))
+    .addArgument(new Argument('<action>', 'the action'))
+    .addOption(new Option('--params <json>', 'the action\'s parameters, a JSON object'))
+    .addOption(documented(new Option('--non-blocking', 'a non-blocking request: the agent answers at once, the results when done'), { default: 'false' }))
+    .addOption(documented(new Option('--timeout-ms <n>', 'how long to wait for the results'), { default: String(DEFAULT_RUN_TIMEOUT_MS) }))
+    .addOption(documented(new Option('--type <type>', 'this client\'s PCP type: it connects as pcp://<token sub>/<type>'), { default: DEFAULT_RUN_TYPE }))
+    .addOption(new Option('--data <name=json>', 'the answer to the agent\'s data request NAME (repeatable)').argParser((value: string, previous: string[] = []) => [...previous, value]))
+    .addOption(documented(new Option('--json', 'the provisional response, progress and data requests as JSON lines on stderr'), { default: 'false' }))
+    .addOption(documented(new Option('--url <url>', 'the server (ws://, wss://, http:// or https://)'), { default: DEFAULT_SERVER_URL, env: 'PUBKEEPER_URL' }))
+    .addOption(documented(new Option('--token <jwt>', 'a token with the right to send to TARGET; required'), { env: 'PUBKEEPER_TOKEN' }))
+    .action((target: string, module: string, action: string, _options: unknown, self: Command) =>
+      run(async () => (await import('./run.js')).run(target, module, action, flagValues(self), io)),
+    );
 }
 
 /** The env variable of the server setting an option stands for, if it stands for one. */

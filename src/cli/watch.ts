@@ -2,9 +2,8 @@ import WebSocket from 'ws';
 import { authenticatedSchema, brewerEventSchema, errorSchema, JSON_SUBPROTOCOL, Packet } from '../protocol/pubkeeper/packets.js';
 import type { CliIo } from './io.js';
 import type { FlagValues } from './options.js';
+import { DEFAULT_SERVER_URL, serverBaseUrl, withPath } from './serverUrl.js';
 import { UsageError } from './usageError.js';
-
-export const DEFAULT_WATCH_URL = 'ws://127.0.0.1:9898';
 
 /** What `watch` waits for: a signal to stop, as a promise (the tests and `main` give `process`). */
 export interface Interrupts {
@@ -22,7 +21,7 @@ export interface Interrupts {
 export function watch(pattern: string, values: FlagValues, io: CliIo, interrupts: Interrupts = process): Promise<number> {
   const token = ((values.token as string | undefined) ?? io.env.PUBKEEPER_TOKEN ?? '').trim();
   if (token === '') throw new UsageError('missing --token JWT (or env PUBKEEPER_TOKEN)');
-  const url = wsUrl((values.url as string | undefined) ?? io.env.PUBKEEPER_URL ?? DEFAULT_WATCH_URL);
+  const url = withPath(serverBaseUrl((values.url as string | undefined) ?? io.env.PUBKEEPER_URL ?? DEFAULT_SERVER_URL), '/ws');
   const asJson = values.json === true;
 
   return new Promise((resolve) => {
@@ -74,21 +73,6 @@ export function watch(pattern: string, values: FlagValues, io: CliIo, interrupts
       io.stdout(asJson ? `${JSON.stringify({ event: kind, topic, brewer })}\n` : `${kind === 'notify' ? '+' : '-'} ${topic} ${JSON.stringify(brewer)}\n`);
     });
   });
-}
-
-/** `ws://h:p`, `http://h:p` or either with `/ws`: the server's `/ws` URL. */
-function wsUrl(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new UsageError(`--url ${text} is not a URL (ws://HOST:PORT)`);
-  }
-  if (url.protocol === 'http:') url.protocol = 'ws:';
-  if (url.protocol === 'https:') url.protocol = 'wss:';
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new UsageError(`--url ${text} is not a ws:// or http:// URL`);
-  if (!url.pathname.endsWith('/ws')) url.pathname = `${url.pathname.replace(/\/+$/, '')}/ws`;
-  return url.toString();
 }
 
 function parseFrame(text: string): [number, unknown] | undefined {

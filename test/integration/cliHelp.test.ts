@@ -43,7 +43,7 @@ describe('CLI help', () => {
     for (const args of [['help'], ['--help'], ['-h']]) {
       const result = await runCli(args);
       expect(result).toMatchObject({ code: 0, stderr: '' });
-      for (const command of ['serve', 'keygen', 'token', 'watch', 'admin', 'completion', 'help']) expect(result.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+      for (const command of ['serve', 'keygen', 'token', 'watch', 'run', 'admin', 'completion', 'help']) expect(result.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     }
   });
 
@@ -76,6 +76,13 @@ describe('CLI help', () => {
     expect(watch).toMatch(/--url <url> .*\(default: ws:\/\/127\.0\.0\.1:9898, env: PUBKEEPER_URL\)/);
     expect(watch).toMatch(/--token <jwt> .*\(env: PUBKEEPER_TOKEN\)/);
     expect(watch).toMatch(/--json .*\(default: false\)/);
+    const run = flat((await runCli(['run', '--help'])).stdout);
+    expect(run).toMatch(/Usage: pubkeeper run \[options\] <target> <module> <action>/);
+    expect(run).toMatch(/--timeout-ms <n> .*\(default: 30000\)/);
+    expect(run).toMatch(/--type <type> .*\(default: controller\)/);
+    expect(run).toMatch(/--url <url> .*\(default: ws:\/\/127\.0\.0\.1:9898, env: PUBKEEPER_URL\)/);
+    expect(run).toMatch(/--token <jwt> .*\(env: PUBKEEPER_TOKEN\)/);
+    expect(run).toMatch(/--data <name=json> /);
     const admin = flat((await runCli(['admin', '--help'])).stdout);
     expect(admin).toMatch(/--url <url> .*\(default: http:\/\/127\.0\.0\.1:9898, env: PUBKEEPER_URL\)/);
     expect(admin).toMatch(/--timeout-ms <ms> .*\(default: 10000\)/);
