@@ -2,7 +2,7 @@
 // through a real server over real sockets.
 import { describe, expect, it } from 'vitest';
 import { PxpAgent } from '../../../src/client/pxpAgent.js';
-import { PxpController, PxpNotConnectedError, PxpRpcError, PxpTimeoutError, PxpUnauthorizedError, type PxpJob } from '../../../src/client/pxpController.js';
+import { PxpController, PxpNotConnectedError, type PxpRpcError, PxpTimeoutError, PxpUnauthorizedError, type PxpJob } from '../../../src/client/pxpController.js';
 import { MessageType } from '../../../src/protocol/pcp/message.js';
 import { CANCELLED, PxpType } from '../../../src/protocol/pxp/messages.js';
 import { nextMessage, recordMessages, uuid } from '../../helpers/pcp.js';
