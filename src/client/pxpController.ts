@@ -136,6 +136,9 @@ export class PxpJob extends EventEmitter<{ progress: [unknown] }> {
   }
 }
 
+/** Our message ids remembered per transaction (the request, cancels, data responses). */
+const MAX_TRACKED_IDS = 64;
+
 const ANSWER_TYPES: ReadonlySet<string> = new Set([
   PxpType.BLOCKING_RESPONSE,
   PxpType.PROVISIONAL_RESPONSE,
@@ -265,6 +268,9 @@ export class PxpController extends EventEmitter<PxpControllerEvents> {
   private sendFor(entry: Pending, type: string, data: unknown): void {
     if (this.client.closed) return;
     const id = this.client.send(entry.target, type, data);
+    // Kept to match the broker's error answers; bounded, since an agent decides how many data
+    // requests (and so data responses) a transaction has.
+    if (entry.ids.size >= MAX_TRACKED_IDS) return;
     entry.ids.add(id);
     this.byMessageId.set(id, entry.transactionId);
   }

@@ -5,6 +5,8 @@ import { PxpAgent } from '../../../src/client/pxpAgent.js';
 import { PxpController, PxpNotConnectedError, type PxpRpcError, PxpTimeoutError, PxpUnauthorizedError, type PxpJob } from '../../../src/client/pxpController.js';
 import { MessageType } from '../../../src/protocol/pcp/message.js';
 import { CANCELLED, PxpType } from '../../../src/protocol/pxp/messages.js';
+import type { InventoryChange } from '../../../src/client/inbound.js';
+import { nextEvent } from '../../helpers/nextEvent.js';
 import { nextMessage, recordMessages, uuid } from '../../helpers/pcp.js';
 import { AGENT, CONTROLLER, gate, nextInvalid, pxpPair } from './helpers.js';
 
@@ -174,11 +176,16 @@ describe('PXP: failures between the two', () => {
   });
 
   it('an agent that disconnects mid-action: the pending call times out, and a later status query is "Not connected."', async () => {
-    const { agent, controller } = await pxpPair();
+    const { t, agent, controller } = await pxpPair();
     agent.action('m', 'long', () => new Promise(() => undefined));
     const job = controller.start(AGENT, 'm', 'long', {}, { timeoutMs: 300 });
     await job.started;
+    // The broker's inventory says when the agent is gone (the sync point; no sleep).
+    const watcher = await t.pcp('watcher', ['inventory:pcp://*/*']);
+    await watcher.inventory(['pcp://*/agent'], { subscribe: true });
+    const gone = nextEvent<InventoryChange[]>(watcher, 'inventoryUpdate', (changes) => changes.some((c) => c.client === AGENT && c.change === -1), 5000, 'agent leaving');
     await agent.client.close();
+    await gone;
     await expect(job.outcome).rejects.toBeInstanceOf(PxpTimeoutError);
     const error = await controller.status(AGENT, job.transactionId).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PxpNotConnectedError);
@@ -207,6 +214,20 @@ describe('PXP: failures between the two', () => {
     // The agent goes on answering well-formed requests.
     agent.action('m', 'a', () => ({}));
     expect(await controller.request(AGENT, 'm', 'a')).toEqual({});
+  });
+
+  it("the agent's PCP error_message about a request rejects the call as PxpRpcError; one from another peer is reported", async () => {
+    const { t, controller } = await pxpPair();
+    const handPlayed = await t.pcp('node-2', ['send:pcp://*/controller']);
+    const mallory = await t.pcp('mallory', ['send:pcp://*/controller']);
+    const request = nextMessage(handPlayed, (m) => m.message_type === PxpType.BLOCKING_REQUEST);
+    const call = controller.request('pcp://node-2/agent', 'm', 'a');
+    const { id } = await request;
+    const report = nextInvalid(controller);
+    mallory.send(CONTROLLER, MessageType.ERROR, 'forged', id);
+    expect(await report).toMatchObject({ code: 'SENDER_MISMATCH', message: expect.stringMatching(/from pcp:\/\/mallory\/agent ignored/) });
+    handPlayed.send(CONTROLLER, MessageType.ERROR, 'invalid data chunk', id);
+    await expect(call).rejects.toEqual(rpcError('invalid data chunk'));
   });
 
   it('garbage to the controller is dropped and reported; the pending request is unaffected', async () => {
@@ -277,6 +298,27 @@ describe('PXP: caps', () => {
     await second.outcome;
     expect((await controller.status(AGENT, first.transactionId)).status).toBe('unknown');
     expect((await controller.status(AGENT, second.transactionId)).status).toBe('success');
+  });
+
+  it("a data request nobody answers: the controller reports it, the action's requestData rejects after dataTimeoutMs", async () => {
+    const { agent, controller } = await pxpPair({ dataTimeoutMs: 100 });
+    agent.action('m', 'ask', async (_params, ctx) => ({ got: await ctx.requestData('x', 1) }));
+    const report = nextInvalid(controller);
+    await expect(controller.request(AGENT, 'm', 'ask')).rejects.toEqual(rpcError('No data response for x within 100 ms.'));
+    expect((await report).message).toMatch(/no onDataRequest/);
+  });
+
+  it("the controller's maxPending: a call beyond it rejects LIMIT_EXCEEDED at once", async () => {
+    const { agent, controller } = await pxpPair({}, { maxPending: 1 });
+    const release = gate();
+    agent.action('m', 'long', async () => {
+      await release.promise;
+      return {};
+    });
+    const first = controller.request(AGENT, 'm', 'long');
+    await expect(controller.request(AGENT, 'm', 'long')).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED', description: expect.stringMatching(/limit is 1/) });
+    release.open();
+    expect(await first).toEqual({});
   });
 
   it('the agent refuses bad caps', () => {
