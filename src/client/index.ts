@@ -14,3 +14,20 @@ export { ERROR_CODES, PubkeeperError, type ErrorCode } from '../protocol/errors.
 export { CloseCode } from '../protocol/closeCodes.js';
 export { Packet, type Brewer } from '../protocol/pubkeeper/packets.js';
 export { MessageType as PcpMessageType, BROKER_URI } from '../protocol/pcp/message.js';
+export { PxpAgent, type PxpAgentOptions, type PxpAgentEvents, type PxpAction, type PxpActionContext } from './pxpAgent.js';
+export {
+  PxpController,
+  PxpJob,
+  PxpError,
+  PxpRpcError,
+  PxpNotConnectedError,
+  PxpUnauthorizedError,
+  PxpTimeoutError,
+  PxpClosedError,
+  type PxpControllerOptions,
+  type PxpControllerEvents,
+  type PxpCallOptions,
+  type PxpStartOptions,
+  type PxpOutcome,
+} from './pxpController.js';
+export { PxpType, CANCELLED, STATUS_MODULE, STATUS_ACTION, type PxpMessageType, type StatusQueryResults, type TransactionStatus } from '../protocol/pxp/messages.js';

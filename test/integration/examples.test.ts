@@ -47,3 +47,44 @@ describe('the examples, run as their usage comments say', () => {
     expect(subscriber.stdout.map((l) => (JSON.parse(l) as { event: string }).event)).toEqual(['added', 'removed']);
   }, 60_000);
 });
+
+describe('the PXP examples (issue 14), run as their usage comments say', () => {
+  it('usage lines name the compiled examples; the controller takes target, module, action and params', () => {
+    expect(usageOf('agent.ts')).toMatch(/^PUBKEEPER_TOKEN=\$\(npx pubkeeper token --sub node-1 .*\) node dist\/examples\/agent\.js$/);
+    expect(usageOf('controller.ts')).toMatch(/^PUBKEEPER_TOKEN=\$\(npx pubkeeper token --sub ops .*\) node dist\/examples\/controller\.js pcp:\/\/node-1\/agent demo count '\{"to":3\}'$/);
+  });
+
+  it('the controller commands the agent: results on stdout, progress on stderr, a data request answered, an RPC error exits 1', async () => {
+    const { dir, env } = docDir();
+    const server = await startCli(['--host', '127.0.0.1', '--port', '0'], {}, dir);
+    const runEnv = { ...env, PUBKEEPER_URL: `ws://127.0.0.1:${server.port}` };
+    const started: Shell[] = [];
+    onTestFinished(() => {
+      for (const shell of started) shell.kill('SIGKILL');
+    });
+    const run = (command: string): Shell => {
+      const shell = runShell(command, dir, runEnv);
+      started.push(shell);
+      return shell;
+    };
+    const agent = run(usageOf('agent.ts'));
+    expect(JSON.parse(await agent.line((l) => l.includes('"ready"'), 20_000))).toEqual({ event: 'ready', uri: 'pcp://node-1/agent' });
+
+    const controller = run(usageOf('controller.ts'));
+    expect((await controller.exit).code).toBe(0);
+    expect(controller.stdout).toEqual(['{"counted":3}']);
+    expect(controller.stderr).toEqual([1, 2, 3].map((n) => JSON.stringify({ progress: { n, of: 3 } })));
+
+    const ask = run(`${usageOf('controller.ts').replace(/ pcp:\/\/node-1\/agent demo count .*$/, '')} --answer yes --non-blocking pcp://node-1/agent demo ask '{"question":"Go?"}'`);
+    expect((await ask.exit).code).toBe(0);
+    expect(ask.stdout).toEqual(['{"jobId":"1","results":{"answer":"yes"}}']);
+    expect(ask.stderr).toEqual(['{"dataRequest":"answer","data":{"question":"Go?"}}']);
+
+    const unknown = run(usageOf('controller.ts').replace(/ demo count .*$/, ' demo nope'));
+    expect((await unknown.exit).code).toBe(1);
+    expect(unknown.stderr).toEqual(['Unknown action: demo nope']);
+
+    agent.kill('SIGTERM');
+    expect((await agent.exit).code).toBe(0);
+  }, 60_000);
+});

@@ -243,6 +243,13 @@ const PLANS: Record<string, Plan> = {
     expect(stdout).toContain("[ 'pcp://node-1/agent' ]");
     expect(stdout).toContain("message_type: 'example/pong'");
   }),
+  'Commanding agents #1': js(({ stdout }) => {
+    expect(stdout).toContain("progress { step: 'download', name: 'tree' }");
+    expect(stdout).toContain("{ installed: 'tree', from: 'eu' }");
+    expect(stdout).toContain("{ jobId: '1', results: { installed: 'vim', from: 'us' } }");
+    expect(stdout).toMatch(/^success$/m);
+    expect(stdout).toContain('Unknown action: pkg remove');
+  }),
   'Using the SDK from another project #1': notRun(
     'packs the checkout and installs the tarball into another project: test/integration/package.test.ts does exactly that, offline',
   ),
