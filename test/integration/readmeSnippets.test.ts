@@ -21,7 +21,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, runNode } from '../helpers/cli.js';
 import { PubkeeperClient } from '../../src/client/pubkeeperClient.js';
-import { docDir, runShell, snippetsOf, type DocDir, type Snippet } from '../helpers/docs.js';
+import { docDir, runShell, snippetsOf, type DocDir, type Shell, type Snippet } from '../helpers/docs.js';
 
 interface Context {
   doc: DocDir;
@@ -29,6 +29,8 @@ interface Context {
   relayPort: number;
   /** What earlier snippets left for later ones (a token minted in one, used by the next). */
   saved: Map<string, string>;
+  /** Snippets still running in the background (an agent in "one terminal"), stopped at the end. */
+  background: Shell[];
   /** The server a snippet started itself (`npx pubkeeper serve --tls-cert …`), on a port of its own. */
   own?: { port: number; child: ChildProcess };
 }
@@ -72,10 +74,10 @@ function withoutServe(code: string): string {
 }
 
 /** Runs a shell snippet to its end and hands its output to `check`. */
-const sh = (check: (ran: Ran, ctx: Context) => void): Plan => ({
+const sh = (check: (ran: Ran, ctx: Context) => void, env: (ctx: Context) => Record<string, string> = () => ({})): Plan => ({
   run: async (snippet, ctx) => {
     const script = `set -e -o pipefail\n${withoutServe(rewrite(snippet.code, ctx))}`;
-    const shell = runShell(script, ctx.doc.dir, ctx.doc.env);
+    const shell = runShell(script, ctx.doc.dir, { ...ctx.doc.env, ...env(ctx) });
     const { code } = await shell.exit;
     const ran = { code, stdout: shell.stdout.join('\n'), stderr: shell.stderr.join('\n') };
     expect(ran.code, `${snippet.key} (README.md:${snippet.line}) failed:\n${ran.stderr}`).toBe(0);
@@ -106,6 +108,21 @@ const jsUntil = (until: RegExp, env: (ctx: Context) => Record<string, string>): 
       shell.kill('SIGKILL');
       await shell.exit;
     }
+  },
+});
+
+/** The documented default address (ws://127.0.0.1:9898) is the shared server's, through the variable the programs read. */
+const sharedUrl = (ctx: Context): Record<string, string> => ({ PUBKEEPER_URL: `ws://127.0.0.1:${ctx.port}` });
+
+/**
+ * A snippet that runs until stopped, as in "one terminal": started, and left running once a
+ * stdout line matches `ready`, for the snippets after it; stopped when the README is done.
+ */
+const shBackground = (ready: RegExp): Plan => ({
+  run: async (snippet, ctx) => {
+    const shell = runShell(rewrite(snippet.code, ctx), ctx.doc.dir, { ...ctx.doc.env, ...sharedUrl(ctx) });
+    ctx.background.push(shell);
+    expect(await shell.line((l) => ready.test(l), 20_000)).toMatch(ready);
   },
 });
 
@@ -250,6 +267,14 @@ const PLANS: Record<string, Plan> = {
     expect(stdout).toMatch(/^success$/m);
     expect(stdout).toContain('Unknown action: pkg remove');
   }),
+  'From the command line: `pubkeeper run` #1': shBackground(/^\{"event":"ready","uri":"pcp:\/\/node-1\/agent"\}$/),
+  'From the command line: `pubkeeper run` #2': sh(({ stdout, stderr }) => {
+    expect(stdout.split('\n')).toEqual(['{"text":"hi"}', '{"counted":2}', '{"answer":"Ada"}', 'exit 1']);
+    const events = stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events.map((e) => e.event)).toEqual(['provisional', 'progress', 'progress']);
+    expect(events[1]?.progress).toEqual({ n: 1, of: 2 });
+    expect(stderr).toContain('pubkeeper run: Unknown action: demo fly');
+  }, sharedUrl),
   'Using the SDK from another project #1': notRun(
     'packs the checkout and installs the tarball into another project: test/integration/package.test.ts does exactly that, offline',
   ),
@@ -313,7 +338,7 @@ describe('README snippets', () => {
   });
 
   describe('run as written', () => {
-    const ctx = { saved: new Map<string, string>() } as Context;
+    const ctx = { saved: new Map<string, string>(), background: [] as Shell[] } as Context;
     let server: ChildProcess | undefined;
 
     beforeAll(async () => {
@@ -325,6 +350,8 @@ describe('README snippets', () => {
     }, 30_000);
 
     afterAll(async () => {
+      for (const shell of ctx.background) shell.kill('SIGTERM');
+      await Promise.all(ctx.background.map((shell) => shell.exit));
       await stopOwnServer(ctx);
       await stopServe(server);
     });
