@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CLIENT_PACKETS, SERVER_PACKETS } from './pubkeeper/packets.js';
+import { PXP_SCHEMAS } from './pxp/messages.js';
 
 /**
  * JSON Schemas of every packet payload, generated from the zod schemas the server validates with,
@@ -19,6 +20,16 @@ export function generateJsonSchemas(): Record<string, unknown> {
       $id: `urn:pubkeeper:schema:pubkeeper:${packet.name.toLowerCase()}`,
       title: `${packet.name} (${packet.id}) payload`,
       description: `PubKeeper JSON dialect, ${packet.direction}: the frame is [${packet.id}, payload].`,
+    };
+  }
+  // PXP data chunks (protocol/pxp.md): one file per message type, named by its last segment.
+  for (const [type, schema] of Object.entries(PXP_SCHEMAS)) {
+    const name = type.slice(type.lastIndexOf('/') + 1);
+    out[`pxp/${name}.json`] = {
+      ...z.toJSONSchema(schema, { io: 'input' }),
+      $id: `urn:pubkeeper:schema:pxp:${name}`,
+      title: `${type} data`,
+      description: `PXP over PCP: the data chunk of a ${type} message between a controller and an agent.`,
     };
   }
   return out;
