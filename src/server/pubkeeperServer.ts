@@ -18,7 +18,7 @@ import { closeHttp, listen } from './edge/listen.js';
 import { createListener, type Listener } from './edge/listener.js';
 import { OpenSockets } from './edge/openSockets.js';
 import { OutputCoalescer } from './edge/outputCoalescer.js';
-import { destroyOnError, handedToWs, pathOf, refuseUpgrade, toBuffer } from './edge/upgrade.js';
+import { destroyOnError, handOver, pathOf, refuseUpgrade, toBuffer } from './edge/upgrade.js';
 import { createWsServer } from './edge/wsServer.js';
 import { AdminPlane } from './admin/adminPlane.js';
 import { followSessionsAndAuth } from './auditLog.js';
@@ -162,6 +162,9 @@ export class PubkeeperServer {
     log.info('stopped');
   }
 
+  /** ws refused the handshake itself (400/405): counted with our refusals. One function for every upgrade. */
+  private readonly badHandshake = (): void => this.metrics.upgradeRefused('main', 'bad_handshake');
+
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', destroyOnError);
     if (this.draining) {
@@ -171,8 +174,7 @@ export class PubkeeperServer {
     const path = pathOf(req.url);
     const { logger } = this.options;
     if (path === '/ws') {
-      return this.wss.handleUpgrade(req, socket, head, (ws) => {
-        handedToWs(socket);
+      return handOver(this.wss, req, socket, head, this.badHandshake, (ws) => {
         const version = v1VersionOf(ws.protocol);
         const dialect: Dialect<unknown> = version === undefined ? jsonDialect : V1_DIALECTS[version];
         this.attach(ws, this.hub.createSession(dialect, new WsConnection(ws, socket, this.output), logger, req.socket.remoteAddress));
@@ -184,8 +186,7 @@ export class PubkeeperServer {
         this.pcpRefused(checked, req.socket.remoteAddress);
         return refuseUpgrade(socket, checked.status, checked.text, `${checked.reason}\n`);
       }
-      return this.pcpWss.handleUpgrade(req, socket, head, (ws) => {
-        handedToWs(socket);
+      return handOver(this.pcpWss, req, socket, head, this.badHandshake, (ws) => {
         this.attach(ws, this.connectPcp(ws, socket, checked, req.socket.remoteAddress));
       });
     }

@@ -3,6 +3,7 @@
 // counts, on a real server over real sockets.
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Packet } from '../../src/protocol/pubkeeper/packets.js';
@@ -31,6 +32,17 @@ async function refusedStatus(url: string, headers: Record<string, string> = {}, 
   const [, res] = (await once(ws, 'unexpected-response')) as [unknown, { statusCode?: number }];
   ws.terminate();
   return res.statusCode ?? 0;
+}
+
+/** Sends `request` on a fresh TCP connection and resolves with all the server answers before it closes. */
+function rawAnswer(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => socket.write(request));
+    let answer = '';
+    socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(answer));
+  });
 }
 
 describe('metrics of issue 13', () => {
@@ -90,6 +102,25 @@ describe('metrics of issue 13', () => {
     expect([auth('missing'), auth('bad_signature'), auth('expired'), auth('forbidden')]).toEqual([1, 1, 1, 1]);
     // The 400 and the 404 are not about a token.
     expect(sample(text, 'pubkeeper_auth_refused_total', { surface: 'pcp', reason: 'other' })).toBe(0);
+  });
+
+  it('a handshake ws itself refuses (no Sec-WebSocket-Key, a bad version, not GET) is counted as bad_handshake, and answered 400/405', async () => {
+    const t = await startTestServer();
+    const token = t.keys.mint('agent');
+    const head = (method: string, path: string, extra: string): string =>
+      `${method} ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n${extra}\r\n`;
+    const answers = [
+      await rawAnswer(t.port, head('GET', '/ws', 'Sec-WebSocket-Version: 13\r\n')),
+      await rawAnswer(t.port, head('GET', '/ws', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 7\r\n')),
+      await rawAnswer(t.port, head('POST', '/ws', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nContent-Length: 0\r\n')),
+      await rawAnswer(t.port, head('GET', '/pcp/v2.0/agent', `Authorization: Bearer ${token}\r\nSec-WebSocket-Version: 13\r\n`)),
+    ];
+    expect(answers.map((a) => a.split(' ', 2)[1])).toEqual(['400', '400', '405', '400']);
+    const text = await scrape(t);
+    expect(sample(text, 'pubkeeper_upgrades_refused_total', { listener: 'main', reason: 'bad_handshake' })).toBe(4);
+    // A bystander still connects, and a good handshake is not counted.
+    await t.client('bystander');
+    expect(sample(await scrape(t), 'pubkeeper_upgrades_refused_total', { listener: 'main', reason: 'bad_handshake' })).toBe(4);
   });
 
   it('/ws refusals by reason: a refused token, too many of them, and the auth timeout', async () => {

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { RawData } from 'ws';
+import type { RawData, WebSocket, WebSocketServer } from 'ws';
 
 /**
  * An upgrading socket's 'error' listener: it goes. A function of the module and not a closure in
@@ -15,7 +15,7 @@ export function destroyOnError(this: Duplex): void {
  * The upgrade went through: ws has its own 'error' listener on the socket, so ours goes, and a
  * long-lived connection does not keep a listener list for one.
  */
-export function handedToWs(socket: Duplex): void {
+function handedToWs(socket: Duplex): void {
   socket.off('error', destroyOnError);
 }
 
@@ -28,8 +28,25 @@ export type UpgradeRefusalReason =
   | 'not_found'
   | 'bad_type'
   | 'bad_subprotocol'
+  | 'bad_handshake'
   | 'unauthorized'
   | 'forbidden';
+
+/**
+ * Hands an upgrade to ws. ws answers a handshake it refuses (no Sec-WebSocket-Key, a bad version,
+ * not GET…) with its own 400 or 405 and never calls back; it completes an accepted one before
+ * handleUpgrade returns (we give it no async verifyClient), so no callback by then is a refusal,
+ * told to `refused` to be counted like ours.
+ */
+export function handOver(wss: WebSocketServer, req: IncomingMessage, socket: Duplex, head: Buffer, refused: () => void, accepted: (ws: WebSocket) => void): void {
+  let handedOver = false;
+  wss.handleUpgrade(req, socket, head, (ws) => {
+    handedOver = true;
+    handedToWs(socket);
+    accepted(ws);
+  });
+  if (!handedOver) refused();
+}
 
 /** Refuses an upgrade with a plain HTTP answer; no WebSocket ever exists for it. */
 export function refuseUpgrade(socket: Duplex, status: number, text: string, body = ''): void {

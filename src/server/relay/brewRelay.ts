@@ -18,7 +18,7 @@ import { closeHttp, listen } from '../edge/listen.js';
 import { createListener, type Listener } from '../edge/listener.js';
 import { OpenSockets } from '../edge/openSockets.js';
 import { OutputCoalescer } from '../edge/outputCoalescer.js';
-import { bearerToken, destroyOnError, handedToWs, pathOf, refuseUpgrade, toBuffer, type UpgradeRefusalReason } from '../edge/upgrade.js';
+import { bearerToken, destroyOnError, handOver, pathOf, refuseUpgrade, toBuffer, type UpgradeRefusalReason } from '../edge/upgrade.js';
 import { preFramedBinary } from '../edge/wsFrame.js';
 import { createWsServer } from '../edge/wsServer.js';
 import { Liveness } from '../liveness.js';
@@ -196,10 +196,7 @@ export class BrewRelay {
       }
       identity = verified.value;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
-      handedToWs(socket);
-      this.attach(ws, socket, identity);
-    });
+    handOver(this.wss, req, socket, head, () => refused?.('bad_handshake'), (ws) => this.attach(ws, socket, identity));
   }
 
   private attach(ws: WebSocket, socket: Duplex, identity: Identity | undefined): void {
