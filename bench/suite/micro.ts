@@ -1,5 +1,5 @@
 // The in-process micro-benchmarks that came before the suite (matcher, pattern cost, encode-once
-// fan-out, routing through the core), each printing its own ratios. Full runs only.
+// fan-out, routing through the core, PXP's data checks), each printing its own ratios. Full runs only.
 import type { SuiteBench, SuiteContext } from './context.js';
 
 interface MicroModule {
@@ -12,11 +12,12 @@ const MODULES: readonly (() => Promise<MicroModule>)[] = [
   () => import('../fanout.js'),
   () => import('../routing.js'),
   () => import('../authVerify.js'),
+  () => import('../pxpCheck.js'),
 ];
 
 export const microBench: SuiteBench = {
   name: 'micro',
-  title: 'in-process micro-benchmarks of the core (matcher, pattern cost, encode once, routing, token verification)',
+  title: 'in-process micro-benchmarks of the core (matcher, pattern cost, encode once, routing, token verification, PXP data checks)',
   run: async (context: SuiteContext) => {
     if (context.quick) {
       console.log('  (left out of --quick; run --only micro)');
