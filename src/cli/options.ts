@@ -64,9 +64,14 @@ export function schemaOptions(schema: z.ZodObject, envOf: (key: string) => strin
     const placeholder = meta.placeholder ?? placeholderOf(key);
     const flags = isSwitch ? `--${flagName(key)}` : `--${flagName(key)} <${placeholder}>`;
     const option = new Option(flags, field.description ?? '');
-    if (meta.repeatable) option.argParser((text: string, previous: string[] | undefined) => [...(previous ?? []), text]);
+    if (meta.repeatable) repeatable(option);
     return { key, option: documented(option, { default: value === undefined ? undefined : String(value), env: envOf(key) }) };
   });
+}
+
+/** An option that may be given several times: its value is the list of them all. */
+export function repeatable(option: Option): Option {
+  return option.argParser((text: string, previous: string[] | undefined) => [...(previous ?? []), text]);
 }
 
 /** `<ms>` for a duration, `<bytes>` for a size, `<value>` otherwise. */

@@ -4,7 +4,7 @@ import { CONFIG_KEYS, configSchema, envName, flagName, type ConfigKey } from '..
 import { adminCommand } from './admin.js';
 import { completionScript, SHELLS, type Shell } from './completion.js';
 import type { CliIo } from './io.js';
-import { documented, flagValues, lineage, optionDescription, schemaOptions } from './options.js';
+import { documented, flagValues, repeatable, lineage, optionDescription, schemaOptions } from './options.js';
 import { UsageError } from './usageError.js';
 import { packageVersion } from './version.js';
 import { DEFAULT_RUN_TIMEOUT_MS, DEFAULT_RUN_TYPE } from './runDefaults.js';
@@ -100,7 +100,7 @@ function runCommand(io: CliIo, run: Run): Command {
     .addOption(documented(new Option('--non-blocking', 'a non-blocking request: the agent answers at once, the results when done'), { default: 'false' }))
     .addOption(documented(new Option('--timeout-ms <n>', 'how long to wait for the results'), { default: String(DEFAULT_RUN_TIMEOUT_MS) }))
     .addOption(documented(new Option('--type <type>', 'this client\'s PCP type: it connects as pcp://<token sub>/<type>'), { default: DEFAULT_RUN_TYPE }))
-    .addOption(new Option('--data <name=json>', 'the answer to the agent\'s data request NAME (repeatable)').argParser((value: string, previous: string[] = []) => [...previous, value]))
+    .addOption(repeatable(new Option('--data <name=json>', 'the answer to the agent\'s data request NAME (repeatable)')))
     .addOption(documented(new Option('--json', 'the provisional response, progress and data requests as JSON lines on stderr'), { default: 'false' }))
     .addOption(documented(new Option('--url <url>', 'the server (ws://, wss://, http:// or https://)'), { default: DEFAULT_SERVER_URL, env: 'PUBKEEPER_URL' }))
     .addOption(documented(new Option('--token <jwt>', 'a token with the right to send to TARGET; required'), { env: 'PUBKEEPER_TOKEN' }))

@@ -4,6 +4,7 @@ import { decodeV2, encodeV2 } from '../protocol/pcp-v2/codec.js';
 import { BROKER_URI, MessageType, type PcpMessage } from '../protocol/pcp/message.js';
 import { CLIENT_TYPE_PATTERN, parsePcpUri } from '../protocol/pcpUri.js';
 import { isPxpType, parsePxpData, PxpType } from '../protocol/pxp/messages.js';
+import { tokenFlag, urlFlag } from './clientFlags.js';
 import type { CliIo } from './io.js';
 import type { FlagValues } from './options.js';
 import { DEFAULT_RUN_TIMEOUT_MS, DEFAULT_RUN_TYPE } from './runDefaults.js';
@@ -161,13 +162,12 @@ function answerOf(message: PcpMessage, request: RunRequest, transactionId: strin
 }
 
 function checkRequest(target: string, module: string, action: string, values: FlagValues, io: CliIo): RunRequest {
-  const token = ((values.token as string | undefined) ?? io.env.PUBKEEPER_TOKEN ?? '').trim();
-  if (token === '') throw new UsageError('missing --token JWT (or env PUBKEEPER_TOKEN)');
+  const token = tokenFlag(values, io);
   const uri = parsePcpUri(target);
   if (uri === null || uri.name === '' || uri.type === '') throw new UsageError(`TARGET ${target} is not a client URI (pcp://NAME/TYPE)`);
   const type = (values.type as string | undefined) ?? DEFAULT_RUN_TYPE;
   if (!CLIENT_TYPE_PATTERN.test(type) || type === 'server') throw new UsageError(`--type ${type} is not a client type ([A-Za-z0-9_.-], not server)`);
-  const base = serverBaseUrl((values.url as string | undefined) ?? io.env.PUBKEEPER_URL ?? DEFAULT_SERVER_URL);
+  const base = serverBaseUrl(urlFlag(values, io, DEFAULT_SERVER_URL));
   return {
     url: withPath(base, `/pcp/v2.0/${type}`),
     token,

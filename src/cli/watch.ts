@@ -1,9 +1,9 @@
 import WebSocket from 'ws';
 import { authenticatedSchema, brewerEventSchema, errorSchema, JSON_SUBPROTOCOL, Packet } from '../protocol/pubkeeper/packets.js';
+import { tokenFlag, urlFlag } from './clientFlags.js';
 import type { CliIo } from './io.js';
 import type { FlagValues } from './options.js';
 import { DEFAULT_SERVER_URL, serverBaseUrl, withPath } from './serverUrl.js';
-import { UsageError } from './usageError.js';
 
 /** What `watch` waits for: a signal to stop, as a promise (the tests and `main` give `process`). */
 export interface Interrupts {
@@ -19,9 +19,8 @@ export interface Interrupts {
  * it is printed.
  */
 export function watch(pattern: string, values: FlagValues, io: CliIo, interrupts: Interrupts = process): Promise<number> {
-  const token = ((values.token as string | undefined) ?? io.env.PUBKEEPER_TOKEN ?? '').trim();
-  if (token === '') throw new UsageError('missing --token JWT (or env PUBKEEPER_TOKEN)');
-  const url = withPath(serverBaseUrl((values.url as string | undefined) ?? io.env.PUBKEEPER_URL ?? DEFAULT_SERVER_URL), '/ws');
+  const token = tokenFlag(values, io);
+  const url = withPath(serverBaseUrl(urlFlag(values, io, DEFAULT_SERVER_URL)), '/ws');
   const asJson = values.json === true;
 
   return new Promise((resolve) => {

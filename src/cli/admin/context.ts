@@ -1,3 +1,4 @@
+import { tokenFlag, urlFlag } from '../clientFlags.js';
 import type { CliIo } from '../io.js';
 import type { FlagValues } from '../options.js';
 import { UsageError } from '../usageError.js';
@@ -23,9 +24,8 @@ export interface AdminContext {
  */
 export function context(values: Values, io: CliIo): AdminContext {
   const timeoutMs = positiveInteger(values['timeout-ms'], '--timeout-ms') ?? DEFAULT_TIMEOUT_MS;
-  const base = baseUrl(stringFlag(values.url) ?? io.env.PUBKEEPER_URL ?? DEFAULT_URL);
-  const token = (stringFlag(values.token) ?? io.env.PUBKEEPER_TOKEN ?? '').trim();
-  if (token === '') throw new UsageError('missing --token JWT (or env PUBKEEPER_TOKEN)');
+  const base = baseUrl(urlFlag(values, io, DEFAULT_URL));
+  const token = tokenFlag(values, io);
   if (/\s/.test(token)) throw new UsageError('--token must be one JWT, without spaces');
   // A short wait for the outcome must not cut the submission itself short: it might be queued
   // without the CLI learning its uuid. Each request gets at least the default.
