@@ -24,15 +24,18 @@ export interface ConnectionLimits {
  * Over TLS the counting and the timer are the TCP connection's too, from its first byte, so a
  * client that never completes the TLS handshake is closed like one that never completes its
  * request, and counts against the caps meanwhile. The request arrives on the TLS socket that
- * wraps the TCP one; Node has no public link from one to the other, so the pending TCP socket is
- * found by the peer's address and port, which no two open connections to one listener share.
+ * wraps the TCP one; Node has no public link from one to the other, so when the handshake
+ * completes the TCP socket is found by the peer's address and port (which no two open connections
+ * to one listener share) and linked to its TLS socket, once per connection.
  */
 export class ConnectionGuard {
   private total = 0;
   private readonly byAddress = new Map<string, number>();
   private readonly pending = new WeakMap<Socket, NodeJS.Timeout>();
-  /** TLS only: pending TCP sockets by peer (`address|port`), for the TLS socket a request comes on. */
-  private readonly pendingByPeer: Map<string, Socket> | undefined;
+  /** TLS only: TCP sockets still in their TLS handshake, by peer (`address|port`). */
+  private readonly handshaking: Map<string, Socket> | undefined;
+  /** TLS only: the TCP socket under each TLS socket whose handshake completed. */
+  private readonly tcpOf = new WeakMap<Socket, Socket>();
   /** Connections closed for a cap or the handshake timeout, for metrics. */
   readonly refused: ConnectionRefusals = { overCap: 0, handshakeTimeout: 0 };
   /** One 'close' listener for every socket (Node calls it on the socket): no closure per connection. */
@@ -42,7 +45,7 @@ export class ConnectionGuard {
     http: Listener,
     private readonly limits: ConnectionLimits,
   ) {
-    this.pendingByPeer = http instanceof TlsServer ? new Map() : undefined;
+    this.handshaking = http instanceof TlsServer ? new Map() : undefined;
     http.headersTimeout = limits.handshakeTimeoutMs;
     http.requestTimeout = limits.handshakeTimeoutMs;
     const closed = (socket: Socket): void => this.closed(socket);
@@ -52,6 +55,7 @@ export class ConnectionGuard {
     http.on('connection', (socket: Socket) => this.admit(socket));
     http.on('request', (req: { socket: Socket }) => this.settled(req.socket));
     http.on('upgrade', (req: { socket: Socket }) => this.settled(req.socket));
+    if (this.handshaking) http.on('secureConnection', (tls: Socket) => this.secured(tls));
   }
 
   get open(): number {
@@ -74,12 +78,25 @@ export class ConnectionGuard {
     }, this.limits.handshakeTimeoutMs);
     timer.unref();
     this.pending.set(socket, timer);
-    this.pendingByPeer?.set(peerOf(socket), socket);
+    this.handshaking?.set(peerOf(socket), socket);
     socket.on('close', this.release);
+  }
+
+  /** A TLS handshake completed: its TLS socket is linked to the TCP socket, whose timer still runs. */
+  private secured(tls: Socket): void {
+    const peer = peerOf(tls);
+    const tcp = this.handshaking?.get(peer);
+    if (tcp === undefined) return;
+    this.handshaking?.delete(peer);
+    this.tcpOf.set(tls, tcp);
   }
 
   private closed(socket: Socket): void {
     this.settled(socket);
+    if (this.handshaking) {
+      const peer = peerOf(socket);
+      if (this.handshaking.get(peer) === socket) this.handshaking.delete(peer);
+    }
     this.total--;
     // Node keeps the peer's address once read (admit read it), so it is still there after the close.
     const address = socket.remoteAddress ?? '';
@@ -93,12 +110,11 @@ export class ConnectionGuard {
    * with it. `socket` is the TCP socket, or over TLS the TLS socket wrapping it.
    */
   private settled(socket: Socket): void {
-    const tcp = this.pending.has(socket) ? socket : this.pendingByPeer?.get(peerOf(socket));
-    if (tcp === undefined) return;
-    clearTimeout(this.pending.get(tcp));
+    const tcp = this.tcpOf.get(socket) ?? socket;
+    const timer = this.pending.get(tcp);
+    if (timer === undefined) return;
+    clearTimeout(timer);
     this.pending.delete(tcp);
-    const peer = peerOf(tcp);
-    if (this.pendingByPeer?.get(peer) === tcp) this.pendingByPeer.delete(peer);
   }
 }
 
