@@ -26,7 +26,7 @@ export class Notifier implements PairOutput {
   quiet = false;
   private readonly node: string;
   /** Told each fan-out's duration (the edge's histogram); none in the core's own tests. */
-  private readonly fanOutObservers: ((seconds: number) => void)[] = [];
+  private fanOutObserver: ((seconds: number) => void) | undefined;
 
   constructor(
     engine: RegistryEngine,
@@ -40,23 +40,23 @@ export class Notifier implements PairOutput {
   }
 
   /**
-   * `observer` is told, once per brewer event, how long it took from the applied change reaching
+   * Sets the one observer told, once per brewer event, how long it took from the applied change reaching
    * the pipeline (the engine's first listener) to its frames being handed to every subscriber's
    * connection, 1.x pairs included; the socket writes themselves follow at the end of the turn
    * (`OutputCoalescer`), once for all of the turn's events. Two clock reads per event, none per
    * subscriber.
    */
   observeFanOuts(observer: (seconds: number) => void): void {
-    this.fanOutObservers.push(observer);
+    this.fanOutObserver = observer;
   }
 
   apply(change: Applied): void {
-    const observers = this.fanOutObservers;
-    if (observers.length === 0 || !FAN_OUT_KINDS.has(change.kind)) return this.notify(change);
+    const observe = this.fanOutObserver;
+    // Quiet (draining), nothing is sent: no fan-out to time.
+    if (observe === undefined || this.quiet || !FAN_OUT_KINDS.has(change.kind)) return this.notify(change);
     const started = performance.now();
     this.notify(change);
-    const seconds = (performance.now() - started) / 1000;
-    for (const observe of observers) observe(seconds);
+    observe((performance.now() - started) / 1000);
   }
 
   private notify(change: Applied): void {
