@@ -289,8 +289,9 @@ function positive(value: number, name: string): number {
 function isJsonObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   try {
-    const copy = JSON.parse(JSON.stringify(value)) as unknown;
-    return typeof copy === 'object' && copy !== null && !Array.isArray(copy);
+    // What it becomes as JSON (toJSON included) must still be an object; no need to parse it back.
+    const text: unknown = JSON.stringify(value);
+    return typeof text === 'string' && text.startsWith('{');
   } catch {
     return false;
   }

@@ -304,16 +304,16 @@ export class PxpController extends EventEmitter<PxpControllerEvents> {
     const entry = this.pending.get(transactionId);
     if (!entry) return this.report('INVALID_PAYLOAD', `${message.message_type} for ${transactionId}: no such transaction pending`, message);
     if (sender !== entry.target) return this.report('SENDER_MISMATCH', `${message.message_type} for ${transactionId} from ${sender ?? '(no sender)'} ignored: the request went to ${entry.target}`, message);
-    this.answer(entry, message);
+    this.answer(entry, message, parsed.value as Record<string, unknown>);
   }
 
-  private answer(entry: Pending, message: PcpV2Message): void {
+  /** `data` is the message's data as its schema checked it: its names and ids are strings. */
+  private answer(entry: Pending, message: PcpV2Message, data: Record<string, unknown>): void {
     const { transactionId } = entry;
-    const data = message.data as Record<string, unknown>;
     const misplaced = (): void => this.report('INVALID_PAYLOAD', `${message.message_type} for ${transactionId} ignored: not an answer to a ${entry.nonBlocking ? 'non-' : ''}blocking request`, message);
     switch (message.message_type) {
       case PxpType.RPC_ERROR:
-        return this.settle(transactionId, new PxpRpcError(String(data['description'])));
+        return this.settle(transactionId, new PxpRpcError(data['description'] as string));
       case PxpType.BLOCKING_RESPONSE:
         if (entry.nonBlocking) return misplaced();
         return this.settle(transactionId, { value: data['results'] as Record<string, unknown> });
@@ -325,11 +325,11 @@ export class PxpController extends EventEmitter<PxpControllerEvents> {
       case PxpType.NON_BLOCKING_RESPONSE:
         if (!entry.nonBlocking) return misplaced();
         entry.started();
-        return this.settle(transactionId, { value: { jobId: String(data['job_id']), results: data['results'] as Record<string, unknown> } });
+        return this.settle(transactionId, { value: { jobId: data['job_id'] as string, results: data['results'] as Record<string, unknown> } });
       case PxpType.PROGRESS:
         return this.call(() => entry.options.onProgress?.(data['progress']));
       case PxpType.DATA_REQUEST:
-        return this.dataRequest(entry, message, String(data['name']), data['data']);
+        return this.dataRequest(entry, message, data['name'] as string, data['data']);
     }
   }
 

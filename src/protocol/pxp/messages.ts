@@ -30,28 +30,28 @@ export const STATUS_ACTION = 'query';
 export const CANCELLED = 'Cancelled.';
 
 /** Longest transaction id, module, action, job id or data-request name we accept from a peer. */
-export const MAX_NAME_LENGTH = 256;
+const MAX_NAME_LENGTH = 256;
 
 const name = z.string().min(1).max(MAX_NAME_LENGTH);
 /** Any JSON value but absent: `undefined` is what a missing key parses to. */
 const present = z.unknown().refine((value) => value !== undefined, 'required');
 const jsonObject = z.record(z.string(), z.unknown());
 
-export const blockingRequestSchema = z.strictObject({ transaction_id: name, module: name, action: name, params: jsonObject.optional() });
-export const nonBlockingRequestSchema = blockingRequestSchema.extend({ notify_outcome: z.boolean() });
-export const blockingResponseSchema = z.strictObject({ transaction_id: name, results: jsonObject });
-export const provisionalResponseSchema = z.strictObject({ transaction_id: name });
-export const nonBlockingResponseSchema = z.strictObject({ transaction_id: name, job_id: name, results: jsonObject });
+const blockingRequestSchema = z.strictObject({ transaction_id: name, module: name, action: name, params: jsonObject.optional() });
+const nonBlockingRequestSchema = blockingRequestSchema.extend({ notify_outcome: z.boolean() });
+const blockingResponseSchema = z.strictObject({ transaction_id: name, results: jsonObject });
+const provisionalResponseSchema = z.strictObject({ transaction_id: name });
+const nonBlockingResponseSchema = z.strictObject({ transaction_id: name, job_id: name, results: jsonObject });
 /** `id` is the PCP id of the request the error answers. */
-export const rpcErrorSchema = z.strictObject({ transaction_id: name, id: z.string().min(1), description: z.string() });
-export const progressSchema = z.strictObject({ transaction_id: name, progress: present });
-export const cancelSchema = z.strictObject({ transaction_id: name });
-export const dataRequestSchema = z.strictObject({ transaction_id: name, name, data: present });
-export const dataResponseSchema = z.strictObject({ transaction_id: name, name, data: present });
+const rpcErrorSchema = z.strictObject({ transaction_id: name, id: z.string().min(1), description: z.string() });
+const progressSchema = z.strictObject({ transaction_id: name, progress: present });
+const cancelSchema = z.strictObject({ transaction_id: name });
+const dataRequestSchema = z.strictObject({ transaction_id: name, name, data: present });
+const dataResponseSchema = z.strictObject({ transaction_id: name, name, data: present });
 
 /** `status` `query`: params, and the results (PXP's transaction_status.md; other keys allowed). */
 export const statusQueryParamsSchema = z.strictObject({ transaction_id: name });
-export const transactionStatusSchema = z.enum(['running', 'success', 'failure', 'unknown']);
+const transactionStatusSchema = z.enum(['running', 'success', 'failure', 'unknown']);
 export const statusQueryResultsSchema = z.looseObject({
   transaction_id: name,
   status: transactionStatusSchema,
