@@ -2,7 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { AuthRefusal, AuthSurface } from '../core/auth/refusal.js';
 import type { Hub } from '../core/hub.js';
 import { buildInfo } from './buildInfo.js';
-import type { Listener, UpgradeRefusalReason } from './edge/upgrade.js';
+import type { ListenerName, UpgradeRefusalReason } from './edge/upgrade.js';
 import type { ClusterStatus } from './cluster/clusterStatus.js';
 import type { ConnectionRefusals } from './edge/connectionGuard.js';
 import type { BrewRelay } from './relay/brewRelay.js';
@@ -164,7 +164,7 @@ export class Metrics {
   }
 
   /** Counts an upgrade refused with an HTTP answer. */
-  upgradeRefused(listener: Listener, reason: UpgradeRefusalReason): void {
+  upgradeRefused(listener: ListenerName, reason: UpgradeRefusalReason): void {
     this.upgradesRefused.inc({ listener, reason });
   }
 

@@ -132,7 +132,7 @@ export class AdminPlane {
     // [ADM-AUTH-1] the token first: nothing else is read or done for a refused one.
     const admin = checkAdmin(req, this.hub);
     if (!admin.ok) {
-      // Logged and counted with every other refused authentication (server/authLog.ts).
+      // Logged and counted with every other refused authentication (server/auditLog.ts).
       this.hub.refused({ surface: 'admin', reason: admin.reason, sub: admin.sub, remoteAddress: req.socket.remoteAddress, path });
       return this.refuse(req, res, admin.status, admin.error);
     }

@@ -14,7 +14,7 @@ export type Listener = HttpServer | HttpsServer;
  */
 export function createListener(handler: RequestListener, tls: TlsListenerOptions | undefined, logger: Logger): Listener {
   if (tls === undefined) return createHttpServer(handler);
-  const server = createHttpsServer({ ...tls }, handler);
+  const server = createHttpsServer(tls, handler);
   // Port scanners and plain-HTTP clients fail here all day long: noise, so debug at most. The
   // socket is done for either way; destroying it is Node's default when nobody listens.
   server.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => {

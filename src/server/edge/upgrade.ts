@@ -20,7 +20,7 @@ function handedToWs(socket: Duplex): void {
 }
 
 /** Which listener refused an upgrade: the main port or the relay's. */
-export type Listener = 'main' | 'relay';
+export type ListenerName = 'main' | 'relay';
 
 /** Why an upgrade got an HTTP answer instead of a WebSocket: a closed set of label values. */
 export type UpgradeRefusalReason =

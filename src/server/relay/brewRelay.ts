@@ -196,8 +196,11 @@ export class BrewRelay {
       }
       identity = verified.value;
     }
-    handOver(this.wss, req, socket, head, () => refused?.('bad_handshake'), (ws) => this.attach(ws, socket, identity));
+    handOver(this.wss, req, socket, head, this.badHandshake, (ws) => this.attach(ws, socket, identity));
   }
+
+  /** ws refused the handshake itself (400/405): counted with our refusals. One function for every upgrade. */
+  private readonly badHandshake = (): void => this.options.upgradeRefused?.('bad_handshake');
 
   private attach(ws: WebSocket, socket: Duplex, identity: Identity | undefined): void {
     const log = this.options.logger.child({ session: `relay-${this.nextId++}`, dialect: 'relay', ...(identity ? { sub: identity.sub } : {}) });
